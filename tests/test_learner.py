@@ -1,0 +1,171 @@
+"""Learner commands through the command line, on each backend."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import func, select
+
+from tracker.db import open_database
+from tracker.models import Event, Progress
+
+
+def count_events(db_url: str) -> int:
+    database = open_database(db_url, sync_catalog=False)
+    with database.session() as session:
+        total = session.scalar(select(func.count()).select_from(Event))
+    database.dispose()
+    return total
+
+
+def states(run, *args: str) -> dict[str, str]:
+    data = json.loads(run("status", "--json", *args).stdout)
+    return {m["slug"]: m["state"] for m in data["modules"]}
+
+
+def test_complete_tensor_then_status(run):
+    result = run("complete", "tensor")
+    assert result.stdout == "Completed 'tensor'.\n"
+    assert "unfinished prerequisites: introduction, setup" in result.stderr
+
+    status = run("status").stdout
+    assert "Progress: 1/17 modules completed (5.9%)" in status
+    assert "Hours done: 4-6 h" in status
+    assert "Hours remaining: 79-101 h (1 module has no estimate: capstone)" in status
+    assert "Next: introduction" in status
+    assert "02  tensor        completed" in status
+    assert "06  spatial       locked     3           6-8 h   dense (+5 before)" in status
+
+
+def test_status_json(run):
+    run("complete", "introduction", "setup", "--at", "2026-09-19T10:21:00+00:00")
+    data = json.loads(run("status", "--json").stdout)
+    assert data["learner"] == "ada"
+    assert data["completed"] == 2
+    assert data["total"] == 17
+    assert data["percent"] == 11.8
+    assert data["counts"] == {"completed": 2, "in_progress": 0, "ready": 1, "locked": 14}
+    assert data["hours_done"] == {"low": 2.0, "high": 4.0, "unestimated": []}
+    assert data["hours_remaining"] == {"low": 81.0, "high": 103.0, "unestimated": ["capstone"]}
+    first = data["modules"][0]
+    assert first["slug"] == "introduction"
+    assert first["completed_at"] == "2026-09-19T10:21:00+00:00"
+    assert [m["slug"] for m in data["modules"]][:7] == [
+        "introduction", "setup", "tensor", "activations", "layers", "dataloader", "dense",
+    ]
+
+
+def test_completing_twice_stores_one_event(run, db_url):
+    run("complete", "tensor", "--at", "2026-10-01T12:00:00Z")
+    again = run("complete", "02_tensor")
+    assert again.stdout == "'tensor' was already completed on 2026-10-01 12:00 UTC.\n"
+    assert count_events(db_url) == 1
+
+
+def test_module_argument_forms(run):
+    run("complete", "00", "01_setup", "TENSOR", "networks")
+    done = {slug for slug, state in states(run).items() if state == "completed"}
+    assert done == {"introduction", "setup", "tensor", "dense"}
+
+
+def test_unknown_module_stores_nothing(run, db_url):
+    result = run("complete", "setup", "tensr", exit_code=2)
+    assert "Unknown module 'tensr'. Did you mean 'tensor'?" in result.stderr
+    assert count_events(db_url) == 0
+
+
+def test_start_and_undo_keep_history(run, db_url):
+    run("start", "introduction")
+    assert states(run)["introduction"] == "in_progress"
+    again = run("start", "introduction")
+    assert "already in progress since" in again.stdout
+    run("complete", "introduction")
+    assert states(run)["introduction"] == "completed"
+    assert states(run)["setup"] == "ready"
+    undo = run("undo", "introduction")
+    assert "Reset 'introduction' to not started; its history is kept." in undo.stdout
+    assert states(run)["introduction"] == "ready"
+    assert states(run)["setup"] == "locked"
+    assert count_events(db_url) == 3
+    nothing = run("undo", "introduction", exit_code=1)
+    assert "has no progress to undo" in nothing.stderr
+
+
+def test_handles_are_normalised(run, db_url):
+    # A decomposed e + combining diaeresis and an upper-case composed Ë are
+    # the same learner after trimming, NFC and case-folding.
+    run("complete", "introduction", "--user", "  Zoe\u0308 ")
+    run("complete", "setup", "--user", "ZO\u00cb")
+    data = json.loads(run("status", "--json", "--user", "zo\u00eb").stdout)
+    assert data["learner"] == "zo\u00eb"
+    assert data["completed"] == 2
+
+
+def test_next_ranks_with_reasons(run):
+    run("complete", "introduction", "setup", "tensor")
+    run("start", "dataloader")
+    data = json.loads(run("next", "--json").stdout)
+    ranked = [item["slug"] for item in data["next"]]
+    assert ranked == ["dataloader", "activations"]
+    assert data["next"][0]["reason"].startswith("in progress since")
+    activations = data["next"][1]
+    assert activations["dependants"] == 12
+    assert activations["unlocks_now"] == ["layers", "autograd"]
+    assert data["remaining_hours"] == {"low": 77.0, "high": 97.0, "unestimated": ["capstone"]}
+    text = run("next").stdout
+    assert "1. dataloader" in text
+    assert "Remaining to finish the course: 77-97 h over 14 modules" in text
+
+
+def test_next_with_goal(run):
+    run("complete", "introduction", "setup", "tensor")
+    data = json.loads(run("next", "--json", "--goal", "cnn").stdout)
+    assert data["goal"] == "spatial"
+    assert data["remaining_modules"] == ["activations", "layers", "dataloader", "dense", "spatial"]
+    assert data["remaining_hours"] == {"low": 23.0, "high": 29.0, "unestimated": []}
+    assert [item["slug"] for item in data["next"]] == ["activations", "dataloader"]
+
+
+def test_modules_info_and_path(run):
+    run("complete", "introduction")
+    listing = run("modules").stdout
+    assert "00  introduction" in listing
+    assert "completed" in listing
+    info = json.loads(run("info", "cnn", "--json").stdout)
+    assert info["slug"] == "spatial"
+    assert info["aliases"] == ["06", "06_spatial", "cnn"]
+    assert info["prerequisites"] == ["setup", "tensor", "activations", "layers", "dataloader", "dense"]
+    assert info["enables"] == ["attention", "training", "kernels", "benchmarking", "mlops", "capstone"]
+    assert info["components"][1] == {"name": "Conv2D", "kind": None, "description": None}
+    text = run("info", "compression").stdout
+    assert "CompressionMetrics (class): Counts parameters and measures model size." in text
+    path = json.loads(run("path", "--json").stdout)
+    assert [row["slug"] for row in path] == [
+        "introduction", "setup", "tensor", "activations", "layers", "dataloader",
+        "dense", "spatial", "attention", "autograd", "optimizers", "training",
+        "compression", "kernels", "benchmarking", "mlops", "capstone",
+    ]
+    goal = json.loads(run("path", "--json", "--goal", "optimizers").stdout)
+    assert [row["slug"] for row in goal] == [
+        "introduction", "setup", "tensor", "activations", "autograd", "optimizers",
+    ]
+
+
+def test_bad_time_is_rejected(run, db_url):
+    result = run("complete", "tensor", "--at", "yesterday", exit_code=2)
+    assert "--at 'yesterday' is not an ISO 8601 time" in result.stderr
+    future = run("complete", "tensor", "--at", "2999-01-01T00:00:00Z", exit_code=2)
+    assert "is in the future" in future.stderr
+    assert count_events(db_url) == 0
+
+
+def test_progress_row_follows_events(run, db_url):
+    run("start", "tensor", "--at", "2026-10-01T09:00:00Z")
+    run("complete", "tensor", "--at", "2026-10-01T15:30:00Z")
+    database = open_database(db_url, sync_catalog=False)
+    with database.session() as session:
+        row = session.scalars(select(Progress)).one()
+        assert row.status == "completed"
+        assert row.started_at.isoformat() == "2026-10-01T09:00:00+00:00"
+        assert row.completed_at.isoformat() == "2026-10-01T15:30:00+00:00"
+    database.dispose()

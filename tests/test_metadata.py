@@ -1,0 +1,295 @@
+"""The metadata reader on every shape found in real module.yaml files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tracker.catalog import load_catalog
+from tracker.errors import MetadataError
+from tracker.metadata import (
+    Component,
+    parse_difficulty,
+    parse_hours,
+    read_catalog,
+    read_module_file,
+)
+
+
+def write_module(root: Path, folder: str, text: str) -> Path:
+    path = root / folder / "module.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("⭐", 1),
+        ("⭐⭐⭐", 3),
+        ("⭐⭐⭐⭐⭐ 🥷", 5),
+        ("★★", 2),
+        (4, 4),
+        (2.0, 2),
+        ("3", 3),
+        (None, None),
+    ],
+)
+def test_difficulty_shapes(value, expected):
+    assert parse_difficulty(value) == expected
+
+
+@pytest.mark.parametrize("value", ["hard", 0, 6, "⭐⭐⭐⭐⭐⭐", True, [1]])
+def test_difficulty_rejects(value):
+    with pytest.raises(ValueError):
+        parse_difficulty(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("4-6 hours", (4.0, 6.0)),
+        ("1-2 hours", (1.0, 2.0)),
+        ("8 hours", (8.0, 8.0)),
+        ("8-10 hours", (8.0, 10.0)),
+        ("3 to 4 hrs", (3.0, 4.0)),
+        ("90 minutes", (1.5, 1.5)),
+        ("6-4 hours", (4.0, 6.0)),
+        (5, (5.0, 5.0)),
+        ("Capstone Project", (None, None)),
+        (None, (None, None)),
+    ],
+)
+def test_hours_shapes(value, expected):
+    assert parse_hours(value) == expected
+
+
+def test_mapping_dependencies_and_string_components(tmp_path):
+    path = write_module(
+        tmp_path,
+        "02_tensor",
+        'name: "tensor"\n'
+        "dependencies:\n"
+        '  prerequisites: ["setup"]\n'
+        '  enables: ["activations", "layers"]\n'
+        'difficulty: "⭐⭐"\n'
+        'time_estimate: "4-6 hours"\n'
+        "components:\n"
+        '  - "Tensor"\n',
+    )
+    record = read_module_file(path)
+    assert record.slug == "tensor"
+    assert record.number == 2
+    assert [r.name for r in record.prerequisites] == ["setup"]
+    assert [r.name for r in record.enables] == ["activations", "layers"]
+    assert record.prerequisites[0].line == 3
+    assert record.components == [Component("Tensor")]
+    assert (record.hours_low, record.hours_high) == (4.0, 6.0)
+    assert record.title == "Tensor"
+
+
+def test_flat_list_numbered_name_and_mapping_components(tmp_path):
+    path = write_module(
+        tmp_path,
+        "12_compression",
+        'name: "10_compression"\n'
+        "dependencies:\n"
+        '  - "00_setup"\n'
+        '  - "09_training"\n'
+        "components:\n"
+        '  - name: "CompressionMetrics"\n'
+        '    description: "Model size analysis"\n'
+        '    type: "class"\n',
+    )
+    record = read_module_file(path)
+    assert record.slug == "compression"
+    assert record.number == 12
+    assert [r.name for r in record.prerequisites] == ["00_setup", "09_training"]
+    assert [r.line for r in record.prerequisites] == [3, 4]
+    assert record.components == [
+        Component("CompressionMetrics", "class", "Model size analysis")
+    ]
+
+
+def test_canonical_shape(tmp_path):
+    path = write_module(
+        tmp_path,
+        "05_dense",
+        "name: dense\n"
+        "title: Dense Networks\n"
+        "layer: networks\n"
+        "difficulty: 3\n"
+        'time_estimate: "5-6 hours"\n'
+        "aliases: [networks]\n"
+        "prerequisites: [layers]\n"
+        "components:\n"
+        "  - name: MLP\n"
+        "    kind: class\n",
+    )
+    record = read_module_file(path)
+    assert record.layer == "networks"
+    assert record.aliases == ["networks"]
+    assert record.difficulty == 3
+    assert [r.name for r in record.prerequisites] == ["layers"]
+    assert record.components == [Component("MLP", "class", None)]
+
+
+def test_non_numeric_estimate_is_no_estimate(tmp_path):
+    path = write_module(
+        tmp_path, "16_capstone", 'name: capstone\ntime_estimate: "Capstone Project"\n'
+    )
+    record = read_module_file(path)
+    assert record.hours_low is None
+    assert record.hours_high is None
+    assert record.time_estimate == "Capstone Project"
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("", "module.yaml: the file is empty"),
+        ("# only a comment\n", "the file is empty"),
+        ("- a\n- b\n", "module.yaml:1: expected a mapping"),
+        ("title: Tensor\n", "module.yaml:1: the 'name' key is missing"),
+        ("name: Tensor Module\n", "module.yaml:1: name 'Tensor Module' is not a plain slug"),
+        ("name: tensor\ndifficulty: hard\n", "module.yaml:2: invalid difficulty"),
+        ("name: tensor\ndependencies: 3\n", "module.yaml:2: 'dependencies' must be"),
+        ("name: tensor\ncomponents:\n  - {kind: class}\n", "module.yaml:3: component"),
+        ("name: [tensor\n", "invalid YAML"),
+        ("name: tensor\n  bad: indent\n", "module.yaml:2: invalid YAML"),
+    ],
+)
+def test_invalid_files_name_file_and_line(tmp_path, text, fragment):
+    path = write_module(tmp_path, "02_tensor", text)
+    with pytest.raises(MetadataError) as info:
+        read_module_file(path)
+    assert fragment in str(info.value)
+
+
+def catalog_folder(tmp_path: Path, modules: dict[str, str]) -> Path:
+    for folder, text in modules.items():
+        write_module(tmp_path / "catalog", folder, text)
+    return tmp_path / "catalog"
+
+
+def test_references_resolve_through_prefixes_and_aliases(tmp_path):
+    folder = catalog_folder(
+        tmp_path,
+        {
+            "00_setup": "name: setup\n",
+            "01_tensor": "name: tensor\nprerequisites: [00_setup]\n",
+            "02_dense": "name: dense\naliases: [networks]\nprerequisites: [tensor]\n",
+            "03_training": "name: training\nprerequisites: [04_networks, 7_tensor]\n",
+        },
+    )
+    catalog = read_catalog(folder)
+    assert catalog.warnings == []
+    assert catalog.edges == [
+        ("dense", "tensor"),
+        ("tensor", "setup"),
+        ("training", "dense"),
+        ("training", "tensor"),
+    ]
+
+
+def test_unresolved_reference_warns_and_drops_edge(tmp_path):
+    folder = catalog_folder(
+        tmp_path,
+        {
+            "00_setup": "name: setup\n",
+            "01_tensor": "name: tensor\nprerequisites:\n  - setup\n  - setpu\n",
+        },
+    )
+    catalog = read_catalog(folder)
+    assert catalog.edges == [("tensor", "setup")]
+    assert len(catalog.warnings) == 1
+    warning = catalog.warnings[0]
+    assert "01_tensor/module.yaml:4" in warning
+    assert "prerequisite 'setpu' matches no module" in warning
+    assert "Did you mean 'setup'?" in warning
+    assert {m.slug for m in catalog.modules} == {"setup", "tensor"}
+
+
+def test_strict_turns_warnings_into_errors(tmp_path):
+    folder = catalog_folder(
+        tmp_path, {"00_setup": "name: setup\nenables: [nlp]\n"}
+    )
+    with pytest.raises(MetadataError) as info:
+        read_catalog(folder, strict=True)
+    assert "--strict" in str(info.value)
+    assert "enabled module 'nlp' matches no module" in info.value.problems[0]
+
+
+def test_cycle_is_printed(tmp_path):
+    folder = catalog_folder(
+        tmp_path,
+        {
+            "00_a": "name: a\nprerequisites: [c]\n",
+            "01_b": "name: b\nprerequisites: [a]\n",
+            "02_c": "name: c\nprerequisites: [b]\n",
+        },
+    )
+    with pytest.raises(MetadataError) as info:
+        load_catalog(folder)
+    message = str(info.value)
+    assert "Prerequisite cycle:" in message
+    assert "a -> b -> c -> a" in message
+
+
+def test_duplicate_names_are_rejected(tmp_path):
+    folder = catalog_folder(
+        tmp_path, {"00_setup": "name: setup\n", "01_setup": "name: setup\n"}
+    )
+    with pytest.raises(MetadataError) as info:
+        read_catalog(folder)
+    assert "module name 'setup' is also used by" in str(info.value)
+
+
+def test_alias_conflict_is_rejected(tmp_path):
+    folder = catalog_folder(
+        tmp_path,
+        {"00_setup": "name: setup\naliases: [tensor]\n", "01_tensor": "name: tensor\n"},
+    )
+    with pytest.raises(MetadataError) as info:
+        read_catalog(folder)
+    assert "alias 'tensor' is already used by 'tensor'" in info.value.problems[0]
+
+
+def test_folder_without_modules(tmp_path):
+    with pytest.raises(MetadataError) as info:
+        read_catalog(tmp_path)
+    assert "no module.yaml found" in str(info.value)
+
+
+def test_bundled_catalog_is_clean():
+    catalog = load_catalog(None)
+    assert catalog.warnings == []
+    assert [m.slug for m in catalog.modules] == [
+        "introduction", "setup", "tensor", "activations", "layers", "dense",
+        "spatial", "attention", "dataloader", "autograd", "optimizers", "training",
+        "compression", "kernels", "benchmarking", "mlops", "capstone",
+    ]
+    assert [m.number for m in catalog.modules] == list(range(17))
+    assert all(m.layer for m in catalog.modules)
+    assert catalog.module("dense").aliases == ["networks"]
+    assert catalog.module("spatial").aliases == ["cnn"]
+    assert catalog.module("capstone").difficulty == 5
+    assert catalog.module("capstone").hours_low is None
+
+
+def test_upstream_fixture_reads_with_warnings(upstream_catalog):
+    catalog = load_catalog(upstream_catalog)
+    assert len(catalog.modules) == 17
+    unresolved = sorted(w.split("'")[1] for w in catalog.warnings)
+    assert unresolved == sorted(
+        ["networks", "networks", "computer_vision", "transformers", "nlp", "multimodal",
+         "networks", "04_networks", "04_networks", "05_cnn", "04_networks", "05_cnn",
+         "04_networks", "05_cnn", "networks", "cnn"]
+    )
+    assert catalog.module("compression").number == 12
+    assert catalog.module("kernels").number == 13
+    assert catalog.module("capstone").difficulty == 5
+    assert ("dense", "dataloader") in catalog.edges
+    assert ("kernels", "compression") in catalog.edges
