@@ -371,6 +371,15 @@ def db_current(db_url: str | None) -> None:
     click.echo(f"{display_url(url)}: revision {version or 'none'} ({state}).")
 
 
+@cli.group(short_help="Draw charts of the curriculum or a cohort.")
+def chart() -> None:
+    """Write a chart to a file (PNG, SVG or PDF, chosen by the file's suffix)."""
+
+
+# Command groups defined in their own modules register themselves on import.
+# Each import stays cheap: the modules import heavy libraries inside commands.
+
+
 def main() -> None:
     cli.main(prog_name="tt-progress")
 
