@@ -16,14 +16,18 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import create_engine, event, inspect, select, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
-from sqlalchemy.orm import Session
 
 from . import paths
 from .errors import DatabaseBusyError, DatabaseError, InputError
-from .models import Module, Setting
+from .schema import modules, settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 
@@ -171,11 +175,13 @@ class Database:
 
     @contextmanager
     def session(self, write: bool = False) -> Iterator[Session]:
-        """Yield a session that commits on success and rolls back on error.
+        """Yield an ORM session that commits on success and rolls back on error.
 
         A write session on SQLite starts with BEGIN IMMEDIATE, so it waits for
         the write lock at the start instead of failing halfway through.
         """
+        from sqlalchemy.orm import Session
+
         session = Session(self._writer if write else self.engine, expire_on_commit=False)
         try:
             yield session
@@ -189,14 +195,28 @@ class Database:
         finally:
             session.close()
 
+    @contextmanager
+    def connect(self, write: bool = False) -> Iterator[Connection]:
+        """Yield a Core connection in one transaction, like `session`.
+
+        Learner commands use this one: it needs no ORM import.
+        """
+        engine = self._writer if write else self.engine
+        try:
+            with engine.begin() as connection:
+                yield connection
+        except SQLAlchemyError as err:
+            raise translate_error(err, self.url) from err
+
     def dispose(self) -> None:
         self.engine.dispose()
 
     def setting(self, key: str) -> str | None:
         """Return one value of the settings table, or None."""
-        with self.session() as session:
-            row = session.get(Setting, key)
-            return row.value if row is not None else None
+        with self.connect() as connection:
+            return connection.execute(
+                select(settings.c.value).where(settings.c.key == key)
+            ).scalar()
 
 
 def schema_version(engine: Engine) -> tuple[str | None, bool]:
@@ -302,18 +322,19 @@ def _prepare(
 
 
 def _sync_bundled_if_needed(database: Database) -> None:
-    with database.session() as session:
-        has_modules = session.execute(select(Module.id).limit(1)).first() is not None
-        settings = dict(
-            session.execute(
-                select(Setting.key, Setting.value).where(
-                    Setting.key.in_(["catalog_source", "catalog_fingerprint"])
+    with database.connect() as connection:
+        has_modules = connection.execute(select(modules.c.id).limit(1)).first() is not None
+        stored = {
+            key: value
+            for key, value in connection.execute(
+                select(settings.c.key, settings.c.value).where(
+                    settings.c.key.in_(["catalog_source", "catalog_fingerprint"])
                 )
-            ).all()
-        )
-    if has_modules and settings.get("catalog_source") != "bundled":
+            )
+        }
+    if has_modules and stored.get("catalog_source") != "bundled":
         return
-    if has_modules and settings.get("catalog_fingerprint") == paths.bundled_fingerprint():
+    if has_modules and stored.get("catalog_fingerprint") == paths.bundled_fingerprint():
         return
     from .catalog import sync_catalog
 

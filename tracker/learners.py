@@ -7,11 +7,20 @@ import os
 import unicodedata
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any, Union
+
+from sqlalchemy import Row, Table, select
 
 from .errors import InputError, UnknownModuleError
-from .models import Learner, Module, ModuleAlias
+from .schema import learners, module_aliases, modules
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+    from sqlalchemy.orm import Session
+
+# Functions here take either a Core connection or an ORM session: both run
+# Core statements with the same methods.
+Executor = Union["Connection", "Session"]
 
 
 def normalize_handle(handle: str) -> str:
@@ -48,65 +57,79 @@ def current_handle(user: str | None) -> str:
     return normalize_handle(user)
 
 
-def find_learner(session: Session, handle: str) -> Learner | None:
-    return session.scalars(select(Learner).where(Learner.handle == handle)).first()
+def find_learner(executor: Executor, handle: str) -> Row[Any] | None:
+    """Return the learner row (id, handle, ...) of a normalised handle, or None."""
+    return executor.execute(select(learners).where(learners.c.handle == handle)).first()
 
 
-def ensure_learner(session: Session, handle: str, now: datetime) -> Learner:
+def ensure_learner(executor: Executor, handle: str, now: datetime) -> Row[Any]:
     """Return the learner row, inserting it if needed, safely under concurrency."""
-    learner = find_learner(session, handle)
+    learner = find_learner(executor, handle)
     if learner is not None:
         return learner
-    insert_ignore(session, Learner.__table__, [{"handle": handle, "created_at": now}])
-    learner = find_learner(session, handle)
+    insert_ignore(executor, learners, [{"handle": handle, "created_at": now}])
+    learner = find_learner(executor, handle)
     assert learner is not None
     return learner
 
 
-def insert_ignore(session: Session, table, rows: list[dict]) -> int:  # type: ignore[no-untyped-def]
+def _dialect_name(executor: Executor) -> str:
+    bind = executor.get_bind() if hasattr(executor, "get_bind") else executor
+    return bind.dialect.name
+
+
+def insert_ignore(executor: Executor, table: Table, rows: list[dict[str, Any]]) -> int:
     """Insert rows, skipping any that collide with a unique key; return how many went in."""
     if not rows:
         return 0
-    dialect = session.get_bind().dialect.name
+    dialect = _dialect_name(executor)
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     elif dialect == "sqlite":
         from sqlalchemy.dialects.sqlite import insert
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise InputError(f"Unsupported database backend {dialect!r}.")
-    result = session.execute(insert(table).on_conflict_do_nothing(), rows)
+    result = executor.execute(insert(table).on_conflict_do_nothing(), rows)
     return max(result.rowcount or 0, 0)
 
 
-def resolve_module(session: Session, name: str) -> Module:
-    """Find a module by slug, alias, number (``02``) or numbered name (``02_tensor``)."""
+def _module_by(executor: Executor, *conditions: Any, alias: bool = False) -> Row[Any] | None:
+    query = select(modules)
+    if alias:
+        query = query.join(module_aliases, module_aliases.c.module_id == modules.c.id)
+    return executor.execute(query.where(*conditions)).first()
+
+
+def resolve_module(executor: Executor, name: str) -> Row[Any]:
+    """Find a module by slug, alias, number (``02``) or numbered name (``02_tensor``).
+
+    Returns the module's row, with every column of the modules table.
+    """
     key = str(name).strip().casefold()
-    module = session.scalars(select(Module).where(Module.slug == key)).first()
+    module = _module_by(executor, modules.c.slug == key)
     if module is None:
-        module = session.scalars(
-            select(Module).join(ModuleAlias).where(ModuleAlias.alias == key)
-        ).first()
+        module = _module_by(executor, module_aliases.c.alias == key, alias=True)
     if module is None and key.isdigit():
-        module = session.scalars(
-            select(Module).where(Module.number == int(key), Module.retired.is_(False))
-        ).first()
+        module = _module_by(
+            executor, modules.c.number == int(key), modules.c.retired.is_(False)
+        )
     if module is None and "_" in key and key.split("_", 1)[0].isdigit():
         bare = key.split("_", 1)[1]
-        module = session.scalars(select(Module).where(Module.slug == bare)).first()
+        module = _module_by(executor, modules.c.slug == bare)
         if module is None:
-            module = session.scalars(
-                select(Module).join(ModuleAlias).where(ModuleAlias.alias == bare)
-            ).first()
+            module = _module_by(executor, module_aliases.c.alias == bare, alias=True)
     if module is None:
-        raise UnknownModuleError(_unknown_message(session, name))
+        raise UnknownModuleError(_unknown_message(executor, name))
     return module
 
 
-def _unknown_message(session: Session, name: str) -> str:
+def _unknown_message(executor: Executor, name: str) -> str:
     import difflib
 
-    slugs = list(session.scalars(select(Module.slug).where(Module.retired.is_(False))))
-    aliases = list(session.scalars(select(ModuleAlias.alias)))
+    slugs = list(
+        executor.scalars(select(modules.c.slug).where(modules.c.retired.is_(False)))
+    )
+    aliases = list(executor.scalars(select(module_aliases.c.alias)))
     key = str(name).strip().casefold()
     if "_" in key and key.split("_", 1)[0].isdigit():
         key = key.split("_", 1)[1]

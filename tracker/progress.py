@@ -12,13 +12,18 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, insert, select, update
 
 from .db import Database, utcnow
 from .errors import InputError, OperationError
-from .learners import current_handle, ensure_learner, find_learner, resolve_module
-from .models import Event, Learner, Module, PrerequisiteClosure, Progress
+from .learners import (
+    Executor,
+    current_handle,
+    ensure_learner,
+    find_learner,
+    resolve_module,
+)
+from .schema import events, learners, modules, prerequisite_closure, progress
 
 COMPLETED = "completed"
 IN_PROGRESS = "in_progress"
@@ -185,28 +190,29 @@ def parse_time(value: str | None, option: str = "--at") -> datetime | None:
     return parsed
 
 
-def load_course(session: Session) -> list[ModuleView]:
+def load_course(executor: Executor) -> list[ModuleView]:
     """Return the active modules in learning order, each with its prerequisites."""
-    rows = session.execute(
+    m = modules.c
+    rows = executor.execute(
         select(
-            Module.id,
-            Module.slug,
-            Module.number,
-            Module.title,
-            Module.layer,
-            Module.difficulty,
-            Module.hours_low,
-            Module.hours_high,
-            Module.position,
-            Module.dependants,
+            m.id,
+            m.slug,
+            m.number,
+            m.title,
+            m.layer,
+            m.difficulty,
+            m.hours_low,
+            m.hours_high,
+            m.position,
+            m.dependants,
         )
-        .where(Module.retired.is_(False))
-        .order_by(Module.position, Module.number, Module.slug)
+        .where(m.retired.is_(False))
+        .order_by(m.position, m.number, m.slug)
     ).all()
     slugs = {row.id: row.slug for row in rows}
     prerequisites: dict[int, list[str]] = defaultdict(list)
-    for module_id, prerequisite_id in session.execute(
-        select(PrerequisiteClosure.module_id, PrerequisiteClosure.prerequisite_id)
+    for module_id, prerequisite_id in executor.execute(
+        select(prerequisite_closure.c.module_id, prerequisite_closure.c.prerequisite_id)
     ):
         if module_id in slugs and prerequisite_id in slugs:
             prerequisites[module_id].append(slugs[prerequisite_id])
@@ -247,32 +253,34 @@ def apply_states(
             module.state = READY
 
 
-def _progress_rows(session: Session, learner_id: int | None) -> dict[str, tuple]:
+def _progress_rows(executor: Executor, learner_id: int | None) -> dict[str, tuple]:
     if learner_id is None:
         return {}
-    rows = session.execute(
-        select(Module.slug, Progress.status, Progress.started_at, Progress.completed_at)
-        .join(Module, Module.id == Progress.module_id)
-        .where(Progress.learner_id == learner_id)
+    p = progress.c
+    rows = executor.execute(
+        select(modules.c.slug, p.status, p.started_at, p.completed_at)
+        .join(modules, modules.c.id == p.module_id)
+        .where(p.learner_id == learner_id)
     ).all()
     return {slug: (status, started, completed) for slug, status, started, completed in rows}
 
 
-def _status_from_session(session: Session, handle: str) -> LearnerStatus:
-    modules = load_course(session)
-    learner = find_learner(session, handle)
-    apply_states(modules, _progress_rows(session, learner.id if learner else None))
+def status_for(executor: Executor, handle: str) -> LearnerStatus:
+    """Return a normalised handle's `LearnerStatus`, inside the caller's transaction."""
+    course = load_course(executor)
+    learner = find_learner(executor, handle)
+    apply_states(course, _progress_rows(executor, learner.id if learner else None))
     done, remaining = Hours(), Hours()
-    for module in modules:
+    for module in course:
         (done if module.state == COMPLETED else remaining).add(module)
-    return LearnerStatus(handle, modules, done, remaining)
+    return LearnerStatus(handle, course, done, remaining)
 
 
 def learner_status(database: Database, user: str | None = None) -> LearnerStatus:
     """Return a learner's state on every module, in learning order, with hours."""
     handle = current_handle(user)
-    with database.session() as session:
-        return _status_from_session(session, handle)
+    with database.connect() as connection:
+        return status_for(connection, handle)
 
 
 def recommend(
@@ -285,9 +293,9 @@ def recommend(
     goal and its unfinished prerequisites count.
     """
     handle = current_handle(user)
-    with database.session() as session:
-        goal_slug = resolve_module(session, goal).slug if goal else None
-        status = _status_from_session(session, handle)
+    with database.connect() as connection:
+        goal_slug = resolve_module(connection, goal).slug if goal else None
+        status = status_for(connection, handle)
     return next_steps(status, goal_slug)
 
 
@@ -359,7 +367,7 @@ def _reason(module: ModuleView, unlocks: list[str]) -> str:
 def record_events(
     database: Database,
     user: str | None,
-    modules: list[str],
+    names: list[str],
     kind: str,
     at: datetime | None = None,
     source: str = "cli",
@@ -373,23 +381,24 @@ def record_events(
     """
     if kind not in EVENT_KINDS:
         raise InputError(f"Unknown event kind {kind!r}; expected one of {EVENT_KINDS}.")
-    if not modules:
+    if not names:
         raise InputError("Name at least one module.")
     handle = current_handle(user)
     now = utcnow()
     when = at or now
-    with database.session(write=True) as session:
-        targets = [resolve_module(session, name) for name in modules]
+    with database.connect(write=True) as connection:
+        targets = [resolve_module(connection, name) for name in names]
         retired = [m.slug for m in targets if m.retired]
         if retired:
             raise OperationError(
                 f"Module {', '.join(retired)} was retired from the catalog, so no "
                 "new progress can be recorded on it."
             )
-        learner = ensure_learner(session, handle, now)
-        lock_learner(session, learner.id)
-        unique = list({m.id: m for m in sorted(targets, key=lambda m: m.position or 0)}.values())
-        status = _status_from_session(session, handle)
+        learner = ensure_learner(connection, handle, now)
+        lock_learner(connection, learner.id)
+        ordered = sorted(targets, key=lambda m: m.position or 0)
+        unique = list({m.id: m for m in ordered}.values())
+        status = status_for(connection, handle)
         views = {m.slug: m for m in status.modules}
         completed = {m.slug for m in status.modules if m.state == COMPLETED}
         outcomes = []
@@ -397,8 +406,8 @@ def record_events(
             view = views[module.slug]
             outcome = _decide(view, kind, completed)
             if outcome.recorded:
-                add_event(session, learner.id, module.id, kind, when, now, source)
-                recompute_progress(session, learner.id, [module.id], now)
+                add_event(connection, learner.id, module.id, kind, when, now, source)
+                recompute_progress(connection, learner.id, [module.id], now)
                 if kind == COMPLETED:
                     completed.add(module.slug)
                 elif kind == "reset":
@@ -444,13 +453,15 @@ def _decide(view: ModuleView, kind: str, completed: set[str]) -> EventOutcome:
     )
 
 
-def lock_learner(session: Session, learner_id: int) -> None:
+def lock_learner(executor: Executor, learner_id: int) -> None:
     """Serialise writers of one learner (row lock on PostgreSQL, no-op on SQLite)."""
-    session.execute(select(Learner.id).where(Learner.id == learner_id).with_for_update())
+    executor.execute(
+        select(learners.c.id).where(learners.c.id == learner_id).with_for_update()
+    )
 
 
 def add_event(
-    session: Session,
+    executor: Executor,
     learner_id: int,
     module_id: int,
     kind: str,
@@ -459,8 +470,8 @@ def add_event(
     source: str,
     uid: str | None = None,
 ) -> None:
-    session.add(
-        Event(
+    executor.execute(
+        insert(events).values(
             uid=uid or str(uuid.uuid4()),
             learner_id=learner_id,
             module_id=module_id,
@@ -472,49 +483,64 @@ def add_event(
     )
 
 
+def fold_events(
+    rows: list[tuple[str, datetime]],
+) -> tuple[str | None, datetime | None, datetime | None]:
+    """Return (status, started_at, completed_at) after (kind, occurred_at) events.
+
+    Events apply in the order given: ``started`` sets in progress,
+    ``completed`` sets completed (the first completion counts), ``reset``
+    clears the module.
+    """
+    status: str | None = None
+    started: datetime | None = None
+    completed: datetime | None = None
+    for kind, occurred in rows:
+        if kind == "reset":
+            status, started, completed = None, None, None
+        elif kind == "started" and status != COMPLETED:
+            status, started, completed = IN_PROGRESS, started or occurred, None
+        elif kind == "completed" and status != COMPLETED:
+            status, completed = COMPLETED, occurred
+    return status, started, completed
+
+
 def recompute_progress(
-    session: Session, learner_id: int, module_ids: list[int], now: datetime
+    executor: Executor, learner_id: int, module_ids: list[int], now: datetime
 ) -> None:
     """Rebuild the current-state rows of some modules from their events.
 
-    Events apply in the order they happened: ``started`` sets in progress,
-    ``completed`` sets completed (the first completion counts), ``reset``
-    clears the module. The rows change in the caller's transaction.
+    Events fold in the order they happened (see `fold_events`); the rows change
+    in the caller's transaction.
     """
-    session.flush()
-    events = session.execute(
-        select(Event.module_id, Event.kind, Event.occurred_at)
-        .where(Event.learner_id == learner_id, Event.module_id.in_(module_ids))
-        .order_by(Event.module_id, Event.occurred_at, Event.id)
-    ).all()
-    folded: dict[int, tuple[str | None, datetime | None, datetime | None]] = {
-        module_id: (None, None, None) for module_id in module_ids
-    }
-    for module_id, kind, occurred in events:
-        status, started, completed = folded[module_id]
-        if kind == "reset":
-            folded[module_id] = (None, None, None)
-        elif kind == "started" and status != COMPLETED:
-            folded[module_id] = (IN_PROGRESS, started or occurred, None)
-        elif kind == "completed" and status != COMPLETED:
-            folded[module_id] = (COMPLETED, started, occurred)
+    if hasattr(executor, "flush"):
+        executor.flush()  # An ORM session may hold events not yet sent.
+    e, p = events.c, progress.c
+    history: dict[int, list[tuple[str, datetime]]] = {m: [] for m in module_ids}
+    for module_id, kind, occurred in executor.execute(
+        select(e.module_id, e.kind, e.occurred_at)
+        .where(e.learner_id == learner_id, e.module_id.in_(module_ids))
+        .order_by(e.module_id, e.occurred_at, e.id)
+    ):
+        history[module_id].append((kind, occurred))
     existing = {
         row.module_id: row
-        for row in session.scalars(
-            select(Progress).where(
-                Progress.learner_id == learner_id, Progress.module_id.in_(module_ids)
+        for row in executor.execute(
+            select(p.module_id, p.status, p.started_at, p.completed_at).where(
+                p.learner_id == learner_id, p.module_id.in_(module_ids)
             )
         )
     }
-    for module_id, (status, started, completed) in folded.items():
+    for module_id, rows in history.items():
+        status, started, completed = fold_events(rows)
         row = existing.get(module_id)
+        key = (p.learner_id == learner_id, p.module_id == module_id)
         if status is None:
             if row is not None:
-                session.delete(row)
-            continue
-        if row is None:
-            session.add(
-                Progress(
+                executor.execute(delete(progress).where(*key))
+        elif row is None:
+            executor.execute(
+                insert(progress).values(
                     learner_id=learner_id,
                     module_id=module_id,
                     status=status,
@@ -524,6 +550,13 @@ def recompute_progress(
                 )
             )
         elif (row.status, row.started_at, row.completed_at) != (status, started, completed):
-            row.status, row.started_at, row.completed_at = status, started, completed
-            row.updated_at = now
-    session.flush()
+            executor.execute(
+                update(progress)
+                .where(*key)
+                .values(
+                    status=status,
+                    started_at=started,
+                    completed_at=completed,
+                    updated_at=now,
+                )
+            )
