@@ -169,3 +169,14 @@ def test_progress_row_follows_events(run, db_url):
         assert row.started_at.isoformat() == "2026-10-01T09:00:00+00:00"
         assert row.completed_at.isoformat() == "2026-10-01T15:30:00+00:00"
     database.dispose()
+
+
+def test_blank_user_is_rejected(run, db_url):
+    result = run("complete", "tensor", "--user", "   ", exit_code=2)
+    assert "The learner handle is empty" in result.stderr
+    assert count_events(db_url) == 0
+
+
+def test_unsupported_backend_is_rejected(run):
+    result = run("status", "--db", "mysql://someone@127.0.0.1/course", exit_code=2)
+    assert "tt-progress runs on SQLite and PostgreSQL" in result.stderr

@@ -130,6 +130,11 @@ def create_tracker_engine(url: str) -> Engine:
             "sqlite:///progress.db or postgresql+psycopg://user@host/db."
         ) from None
     backend = parsed.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise InputError(
+            f"Unsupported database {display_url(url)}: tt-progress runs on SQLite "
+            "and PostgreSQL. Give a sqlite:/// or postgresql+psycopg:// URL."
+        )
     kwargs: dict[str, Any] = {}
     if backend == "sqlite":
         kwargs["connect_args"] = {"timeout": timeout}

@@ -44,7 +44,7 @@ def normalize_handle(handle: str) -> str:
 
 def current_handle(user: str | None) -> str:
     """Return the learner: ``user``, then ``TT_PROGRESS_USER``, then the OS login."""
-    if user is None or not user.strip():
+    if user is None:
         user = os.environ.get("TT_PROGRESS_USER") or None
     if user is None:
         try:
