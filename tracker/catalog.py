@@ -6,19 +6,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import networkx as nx
-from sqlalchemy import delete, select
+from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.orm import Session
 
 from . import graph as graphs
-from . import paths
+from . import paths, schema
 from .db import Database
 from .metadata import Catalog, ModuleRecord, read_catalog
 from .models import (
     Component,
-    Dependency,
     Module,
     ModuleAlias,
-    PrerequisiteClosure,
     Setting,
 )
 
@@ -168,33 +166,43 @@ def _apply(session: Session, catalog: Catalog, report: SyncReport) -> None:
     active = {ids[slug] for slug in wanted}
 
     edges = {(ids[m], ids[p]) for m, p in catalog.edges}
-    report.rows_changed += _sync_pairs(session, Dependency, edges)
+    report.rows_changed += _sync_pairs(session, schema.dependencies, edges)
     closure = {
         (ids[slug], ids[prerequisite])
         for slug, prerequisites in graphs.transitive_prerequisites(graph).items()
         for prerequisite in prerequisites
     }
-    report.rows_changed += _sync_pairs(session, PrerequisiteClosure, closure)
+    report.rows_changed += _sync_pairs(session, schema.prerequisite_closure, closure)
     report.rows_changed += _sync_aliases(session, catalog, ids)
     report.rows_changed += _sync_components(session, catalog, ids, active)
     report.rows_changed += _set(session, "catalog_source", catalog.source)
     report.rows_changed += _set(session, "catalog_fingerprint", catalog.fingerprint)
 
 
-def _sync_pairs(session: Session, table: type, wanted: set[tuple[int, int]]) -> int:
-    present = set(session.execute(select(table.module_id, table.prerequisite_id)).all())
-    present = {(a, b) for a, b in present}
+def _sync_pairs(session: Session, table: Table, wanted: set[tuple[int, int]]) -> int:
+    """Make a (module_id, prerequisite_id) table hold exactly ``wanted``."""
+    columns = table.c
+    present: set[tuple[int, int]] = {
+        (module_id, prerequisite_id)
+        for module_id, prerequisite_id in session.execute(
+            select(columns.module_id, columns.prerequisite_id)
+        )
+    }
     removed = present - wanted
+    added = sorted(wanted - present)
     for module_id, prerequisite_id in removed:
         session.execute(
             delete(table).where(
-                table.module_id == module_id, table.prerequisite_id == prerequisite_id
+                columns.module_id == module_id,
+                columns.prerequisite_id == prerequisite_id,
             )
         )
-    for module_id, prerequisite_id in sorted(wanted - present):
-        session.add(table(module_id=module_id, prerequisite_id=prerequisite_id))
-    session.flush()
-    return len(removed) + len(wanted - present)
+    if added:
+        session.execute(
+            insert(table),
+            [{"module_id": m, "prerequisite_id": p} for m, p in added],
+        )
+    return len(removed) + len(added)
 
 
 def _sync_aliases(session: Session, catalog: Catalog, ids: dict[str, int]) -> int:

@@ -31,13 +31,21 @@ class TrackerGroup(click.Group):
             _fail(err)
 
 
+class BadInput(click.ClickException):
+    exit_code = EXIT_USAGE
+
+
+class OperationFailed(click.ClickException):
+    exit_code = EXIT_FAILED
+
+
 def _fail(err: TrackerError) -> None:
     message = str(err)
     if isinstance(err, MetadataError) and err.problems:
         message += "\n" + "\n".join(f"  {problem}" for problem in err.problems)
-    exception = click.ClickException(message)
-    exception.exit_code = EXIT_USAGE if isinstance(err, InputError) else EXIT_FAILED
-    raise exception from None
+    if isinstance(err, InputError):
+        raise BadInput(message) from None
+    raise OperationFailed(message) from None
 
 
 def db_option(function: Callable[..., Any]) -> Callable[..., Any]:

@@ -84,12 +84,16 @@ def insert_ignore(executor: Executor, table: Table, rows: list[dict[str, Any]]) 
         return 0
     dialect = _dialect_name(executor)
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
+        from sqlalchemy.dialects import postgresql
+
+        statement: Any = postgresql.insert(table).on_conflict_do_nothing()
     elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
+        from sqlalchemy.dialects import sqlite
+
+        statement = sqlite.insert(table).on_conflict_do_nothing()
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise InputError(f"Unsupported database backend {dialect!r}.")
-    result = executor.execute(insert(table).on_conflict_do_nothing(), rows)
+    result: Any = executor.execute(statement, rows)
     return max(result.rowcount or 0, 0)
 
 
