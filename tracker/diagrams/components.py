@@ -99,36 +99,15 @@ def _difficulty_panel(axes: Axes, modules: list[ModuleStats], colour: Colour) ->
     for module in modules:
         if module.difficulty and module.hours_low is not None:
             by_difficulty.setdefault(module.difficulty, []).append(module)
-    tallest = 1.0
     for difficulty, group in by_difficulty.items():
         # Modules of equal difficulty spread sideways, so none hides another.
         step = min(0.14, 0.8 / max(len(group) - 1, 1))
         for index, module in enumerate(group):
             x = difficulty + (index - (len(group) - 1) / 2) * step
-            low, high = module.hours_low or 0.0, module.hours_high or 0.0
-            tallest = max(tallest, high)
-            axes.plot([x, x], [low, high], color=colour(module), linewidth=2.2)
-            axes.plot(
-                [x],
-                [(low + high) / 2],
-                marker="o",
-                markersize=7,
-                color=colour(module),
-                markeredgecolor=INK,
-                markeredgewidth=0.6,
-            )
-            axes.annotate(
-                module_number(module),
-                xy=(x, high),
-                xytext=(0, 3),
-                textcoords="offset points",
-                ha="center",
-                va="bottom",
-                fontsize=7.5,
-                color=INK,
-            )
-    shown = {m.slug for group in by_difficulty.values() for m in group}
-    missing = [m.slug for m in modules if m.slug not in shown]
+            _plot_hours(axes, module, x, colour(module))
+
+    plotted = [m for group in by_difficulty.values() for m in group]
+    missing = [m.slug for m in modules if m not in plotted]
     if missing:
         axes.text(
             0.02,
@@ -139,6 +118,7 @@ def _difficulty_panel(axes: Axes, modules: list[ModuleStats], colour: Colour) ->
             fontsize=8.5,
             color=MUTED,
         )
+    tallest = max((m.hours_high or 0.0 for m in plotted), default=1.0)
     axes.set_xlim(0.4, 5.6)
     axes.set_xticks([1, 2, 3, 4, 5])
     axes.set_ylim(0, tallest * 1.2 + 0.5)
@@ -148,6 +128,31 @@ def _difficulty_panel(axes: Axes, modules: list[ModuleStats], colour: Colour) ->
         "Difficulty against estimated hours (labels are module numbers)", fontsize=10
     )
     axes.grid(alpha=0.3)
+
+
+def _plot_hours(axes: Axes, module: ModuleStats, x: float, colour: str) -> None:
+    """Draw a module's low-to-high hours as a line with a dot in the middle."""
+    low, high = module.hours_low or 0.0, module.hours_high or 0.0
+    axes.plot([x, x], [low, high], color=colour, linewidth=2.2)
+    axes.plot(
+        [x],
+        [(low + high) / 2],
+        marker="o",
+        markersize=7,
+        color=colour,
+        markeredgecolor=INK,
+        markeredgewidth=0.6,
+    )
+    axes.annotate(
+        module_number(module),
+        xy=(x, high),
+        xytext=(0, 3),
+        textcoords="offset points",
+        ha="center",
+        va="bottom",
+        fontsize=7.5,
+        color=INK,
+    )
 
 
 def _layers_panel(axes: Axes, curriculum: Curriculum, colour: Colour) -> None:
