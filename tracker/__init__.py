@@ -21,6 +21,16 @@ _LAZY = {
     "recommend": "tracker.progress",
     "record_events": "tracker.progress",
     "TrackerError": "tracker.errors",
+    "TinyTorchAnalyzer": "tracker.analysis",
+    "load_curriculum": "tracker.analysis",
+    "get_tinytorch_overview": "tracker.analysis",
+    "get_module_info": "tracker.analysis",
+    "get_learning_recommendations": "tracker.analysis",
+    "visualize_tinytorch_system": "tracker.analysis",
+    "create_dependency_graph_visualization": "tracker.analysis",
+    "create_system_architecture_diagram": "tracker.analysis",
+    "create_learning_roadmap": "tracker.analysis",
+    "create_component_analysis": "tracker.analysis",
 }
 
 

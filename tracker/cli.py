@@ -386,6 +386,7 @@ def chart() -> None:
 
 # Command groups defined in their own modules register themselves on import.
 # Each import stays cheap: the modules import heavy libraries inside commands.
+from . import cli_overview  # noqa: F401
 
 
 def main() -> None:

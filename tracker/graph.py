@@ -6,7 +6,9 @@ graph is an order in which the modules can be learned.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 
 import networkx as nx
 
@@ -117,12 +119,15 @@ def critical_path(
 
     Modules without an estimate count as zero hours here. The chain's hours
     are the least time the course can take when modules run in parallel.
+    Among chains with equal hours the one with more modules wins.
 
     Examples
     --------
     >>> g = build_graph({"a": 0, "b": 1, "c": 2}, [("c", "a"), ("c", "b")])
     >>> critical_path(g, {"a": 1, "b": 3, "c": 2})
     (['b', 'c'], 5.0)
+    >>> critical_path(g, {"a": 1, "b": 3, "c": None})
+    (['b', 'c'], 3.0)
     """
     best: dict[str, tuple[float, list[str]]] = {}
     for slug in learning_path(graph):
@@ -134,5 +139,123 @@ def critical_path(
         best[slug] = (prior[0] + own, prior[1] + [slug])
     if not best:
         return [], 0.0
-    total, chain = max(best.values(), key=lambda item: item[0])
+    # Among chains with equal hours the longer one wins, so a final module
+    # without an estimate (such as a capstone) stays on the path.
+    total, chain = max(best.values(), key=lambda item: (item[0], len(item[1])))
     return chain, total
+
+
+def essential_edges(graph: nx.DiGraph) -> list[tuple[str, str]]:
+    """Return the (prerequisite, module) edges that no longer chain implies.
+
+    These are the edges of the transitive reduction, in learning order. They
+    show the same order as the whole graph with far fewer lines.
+
+    Examples
+    --------
+    >>> g = build_graph({"a": 0, "b": 1, "c": 2}, [("b", "a"), ("c", "b"), ("c", "a")])
+    >>> essential_edges(g)
+    [('a', 'b'), ('b', 'c')]
+    """
+    reduced = nx.transitive_reduction(graph)
+    rank = {slug: index for index, slug in enumerate(learning_path(graph))}
+    return sorted(reduced.edges, key=lambda edge: (rank[edge[0]], rank[edge[1]]))
+
+
+# A row item of the layered layout: a module slug, or a bend point given as
+# (prerequisite, module, level).
+_Item = str | tuple[str, str, int]
+
+
+@dataclass
+class LayeredLayout:
+    """Node positions by level, and the bends of edges that skip levels.
+
+    ``positions`` maps each module to (x, y) with y = -level, so prerequisites
+    sit above. ``routes`` maps each essential edge to its points from the
+    prerequisite to the module, one per level in between.
+    """
+
+    positions: dict[str, tuple[float, float]]
+    routes: dict[tuple[str, str], list[tuple[float, float]]]
+
+
+def layered_layout(graph: nx.DiGraph, spacing: float = 1.0) -> LayeredLayout:
+    """Place modules in rows by level, each near the middle of its prerequisites.
+
+    Rows are filled from the top. An essential edge that spans several levels
+    gets a bend point on each level it crosses. Bend points take part in the
+    row ordering like modules, so a long edge runs beside the modules of the
+    levels it crosses instead of through them. Within a row, items keep
+    at least ``spacing`` apart and sort by the mean x of their parents, ties
+    by module number. This is one top-down barycentre pass, which keeps
+    crossings low on course-sized graphs but does not minimise them.
+
+    Examples
+    --------
+    >>> g = build_graph({"a": 0, "b": 1, "c": 2, "d": 3},
+    ...                 [("b", "a"), ("c", "a"), ("d", "b"), ("d", "c")])
+    >>> layered_layout(g).positions
+    {'a': (0.0, 0.0), 'b': (-0.5, -1.0), 'c': (0.5, -1.0), 'd': (0.0, -2.0)}
+    """
+    depth = levels(graph)
+    rows: dict[int, list[_Item]] = defaultdict(list)
+    parents: dict[_Item, list[_Item]] = {}
+    for slug in depth:
+        rows[depth[slug]].append(slug)
+        parents[slug] = []
+    bends: dict[tuple[str, str], list[tuple[str, str, int]]] = {}
+    for source, target in essential_edges(graph):
+        chain: list[tuple[str, str, int]] = []
+        previous: _Item = source
+        for level in range(depth[source] + 1, depth[target]):
+            bend = (source, target, level)
+            rows[level].append(bend)
+            parents[bend] = [previous]
+            chain.append(bend)
+            previous = bend
+        parents[target].append(previous)
+        bends[(source, target)] = chain
+    x: dict[_Item, float] = {}
+    rank = _order_key(graph)
+    for level in sorted(rows):
+        _place_row(rows[level], parents, x, rank, spacing)
+    positions = {slug: (x[slug], float(-depth[slug])) for slug in depth}
+    routes = {
+        edge: [positions[edge[0]]]
+        + [(x[bend], float(-bend[2])) for bend in chain]
+        + [positions[edge[1]]]
+        for edge, chain in bends.items()
+    }
+    return LayeredLayout(positions, routes)
+
+
+def _place_row(
+    row: list[_Item],
+    parents: dict[_Item, list[_Item]],
+    x: dict[_Item, float],
+    rank: Callable[[str], tuple[bool, int, str]],
+    spacing: float,
+) -> None:
+    preferred = {}
+    for index, item in enumerate(row):
+        above = [x[parent] for parent in parents[item]]
+        centred = (index - (len(row) - 1) / 2) * spacing
+        # Rounded, so that equal means compare equal and ties go by number.
+        preferred[item] = round(sum(above) / len(above), 6) if above else centred
+
+    def order(item: _Item) -> tuple[float, bool, tuple[bool, int, str]]:
+        is_bend = isinstance(item, tuple)
+        module = item[1] if isinstance(item, tuple) else item
+        return (preferred[item], is_bend, rank(module))
+
+    ordered = sorted(row, key=order)
+    placed: list[float] = []
+    for item in ordered:
+        lowest = placed[-1] + spacing if placed else preferred[item]
+        placed.append(max(preferred[item], lowest))
+    # Shift the row back so that, on average, items sit at their preferred x.
+    shift = (sum(preferred.values()) - sum(placed)) / len(placed)
+    for item, value in zip(ordered, placed):
+        # Adding 0.0 turns a -0.0 into 0.0.
+        x[item] = round(value + shift, 6) + 0.0
