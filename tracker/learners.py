@@ -74,7 +74,13 @@ def insert_ignore(session: Session, table, rows: list[dict]) -> int:  # type: ig
         from sqlalchemy.dialects.sqlite import insert
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise InputError(f"Unsupported database backend {dialect!r}.")
-    result = session.execute(insert(table).on_conflict_do_nothing(), rows)
+    statement = insert(table).on_conflict_do_nothing()
+    if dialect == "postgresql":
+        # psycopg sends many rows as one batched statement and reports no row
+        # count for it, so count the keys of the rows that went in instead.
+        key = next(iter(table.primary_key.columns))
+        return len(session.execute(statement.returning(key), rows).all())
+    result = session.execute(statement, rows)
     return max(result.rowcount or 0, 0)
 
 
