@@ -472,14 +472,34 @@ def add_event(
     )
 
 
+# (status, started_at, completed_at) of one learner on one module; a status
+# of None means no progress row.
+ProgressState = tuple[str | None, datetime | None, datetime | None]
+
+
+def apply_event(state: ProgressState, kind: str, occurred: datetime) -> ProgressState:
+    """Return the state after one more event; events must come in time order.
+
+    ``started`` sets in progress, ``completed`` sets completed (the first
+    completion counts), ``reset`` clears the module.
+    """
+    status, started, _completed = state
+    if kind == "reset":
+        return (None, None, None)
+    if kind == "started" and status != COMPLETED:
+        return (IN_PROGRESS, started or occurred, None)
+    if kind == "completed" and status != COMPLETED:
+        return (COMPLETED, started, occurred)
+    return state
+
+
 def recompute_progress(
     session: Session, learner_id: int, module_ids: list[int], now: datetime
 ) -> None:
     """Rebuild the current-state rows of some modules from their events.
 
-    Events apply in the order they happened: ``started`` sets in progress,
-    ``completed`` sets completed (the first completion counts), ``reset``
-    clears the module. The rows change in the caller's transaction.
+    Events apply in the order they happened (see `apply_event`). The rows
+    change in the caller's transaction.
     """
     session.flush()
     events = session.execute(
@@ -487,17 +507,11 @@ def recompute_progress(
         .where(Event.learner_id == learner_id, Event.module_id.in_(module_ids))
         .order_by(Event.module_id, Event.occurred_at, Event.id)
     ).all()
-    folded: dict[int, tuple[str | None, datetime | None, datetime | None]] = {
+    folded: dict[int, ProgressState] = {
         module_id: (None, None, None) for module_id in module_ids
     }
     for module_id, kind, occurred in events:
-        status, started, completed = folded[module_id]
-        if kind == "reset":
-            folded[module_id] = (None, None, None)
-        elif kind == "started" and status != COMPLETED:
-            folded[module_id] = (IN_PROGRESS, started or occurred, None)
-        elif kind == "completed" and status != COMPLETED:
-            folded[module_id] = (COMPLETED, started, occurred)
+        folded[module_id] = apply_event(folded[module_id], kind, occurred)
     existing = {
         row.module_id: row
         for row in session.scalars(
