@@ -148,6 +148,7 @@ class Event(Base):
     __table_args__ = (
         Index("ix_events_learner_module", "learner_id", "module_id"),
         Index("ix_events_occurred_at", "occurred_at"),
+        Index("ix_events_learner_occurred_at", "learner_id", "occurred_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -164,7 +165,12 @@ class Progress(Base):
     """Current state of one learner on one module, kept beside each event."""
 
     __tablename__ = "progress"
-    __table_args__ = (Index("ix_progress_module_status", "module_id", "status"),)
+    __table_args__ = (
+        Index("ix_progress_module_status", "module_id", "status"),
+        Index(
+            "ix_progress_status_times", "status", "module_id", "started_at", "completed_at"
+        ),
+    )
 
     learner_id: Mapped[int] = mapped_column(
         ForeignKey("learners.id", ondelete="CASCADE"), primary_key=True
