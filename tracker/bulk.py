@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import and_, bindparam, delete, select, update
+from sqlalchemy import Table, and_, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from .learners import insert_ignore
@@ -62,7 +62,7 @@ def ensure_learners(
 def _update_details(
     session: Session, ids: dict[str, int], details: dict[str, dict[str, str | None]]
 ) -> None:
-    table = Learner.__table__
+    table = cast(Table, Learner.__table__)
     for column in ("display_name", "email"):
         params = [
             {"b_id": ids[handle], "b_value": values[column]}
@@ -101,7 +101,9 @@ def lock_learners(session: Session, learner_ids: Sequence[int]) -> None:
         )
 
 
-def rebuild_progress(session: Session, learner_ids: Iterable[int], now: datetime) -> None:
+def rebuild_progress(
+    session: Session, learner_ids: Iterable[int], now: datetime
+) -> None:
     """Rebuild every current-state row of the learners from their events.
 
     Rows that come out the same are left alone, so their ``updated_at`` keeps
@@ -130,7 +132,9 @@ def rebuild_progress(session: Session, learner_ids: Iterable[int], now: datetime
         _write_changes(session, folded, existing, now)
 
 
-def _fold(session: Session, learner_ids: Sequence[int]) -> dict[tuple[int, int], ProgressState]:
+def _fold(
+    session: Session, learner_ids: Sequence[int]
+) -> dict[tuple[int, int], ProgressState]:
     folded: dict[tuple[int, int], ProgressState] = {}
     events = session.execute(
         select(Event.learner_id, Event.module_id, Event.kind, Event.occurred_at)
@@ -149,7 +153,7 @@ def _write_changes(
     existing: dict[tuple[int, int], ProgressState],
     now: datetime,
 ) -> None:
-    table = Progress.__table__
+    table = cast(Table, Progress.__table__)
     key_matches = and_(
         table.c.learner_id == bindparam("b_learner"),
         table.c.module_id == bindparam("b_module"),
