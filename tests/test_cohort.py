@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from cohort_data import COHORT, build_class, days_ago, iso, now_utc
@@ -84,8 +85,14 @@ def test_roster_adds_names_and_emails(run, database, tmp_path):
     ("text", "message"),
     [
         ("name,email\nAna,ana@example.org\n", "has no 'handle' column"),
-        ("handle,email\nana,ana@example.org\n,x@example.org\n", "line 3: the handle is empty."),
-        ("handle,email\nana,not-an-address\n", "line 2: 'not-an-address' is not an email"),
+        (
+            "handle,email\nana,ana@example.org\n,x@example.org\n",
+            "line 3: the handle is empty.",
+        ),
+        (
+            "handle,email\nana,not-an-address\n",
+            "line 2: 'not-an-address' is not an email",
+        ),
         ("", "is empty. Add a header line."),
     ],
 )
@@ -180,7 +187,7 @@ def test_stuck_learners(database):
             "handle": "ben", "display_name": None, "reason": "slow", "module": "tensor",
             "since": iso(days_ago(now, 5)), "days": 5.0, "typical_days": 1.0,
             "detail": f"'tensor' in progress for 5 days since {day}; the cohort's "
-            "median is 1 day over 1 learner",
+            "median is 1 day, from 1 learner",
         },
         {
             "handle": "cy", "display_name": None, "reason": "inactive", "module": None,
@@ -223,7 +230,9 @@ def test_cohort_commands_text_and_json(run, database):
     build_class(database, now_utc())
     text = run("cohort", "status", "--cohort", "fall").stdout
     assert text.startswith("Cohort fall: 4 learners\n")
-    assert "00  introduction  3          0            1      0       75.0%  3 h " in text
+    assert (
+        "00  introduction  3          0            1      0       75.0%  3 h " in text
+    )
     data = json.loads(run("cohort", "status", "--cohort", "fall", "--json").stdout)
     assert data == cohort_status(database, COHORT).as_dict()
     learners = run("cohort", "learners", "--cohort", "fall").stdout.splitlines()
@@ -302,9 +311,9 @@ def test_statement_count_does_not_grow(database, tmp_path, cohort):
         assert cohort_status(database, name).learners == (size if cohort else total)
         measured.append(
             (
-                _statements(database, lambda: cohort_status(database, name)),
-                _statements(database, lambda: cohort_learners(database, name)),
-                _statements(database, lambda: stuck_learners(database, name, days=1)),
+                _statements(database, partial(cohort_status, database, name)),
+                _statements(database, partial(cohort_learners, database, name)),
+                _statements(database, partial(stuck_learners, database, name, days=1)),
             )
         )
     small, large = measured

@@ -378,6 +378,7 @@ def chart() -> None:
 
 # Command groups defined in their own modules register themselves on import.
 # Each import stays cheap: the modules import heavy libraries inside commands.
+from . import cli_cohort  # noqa: F401
 
 
 def main() -> None:

@@ -423,7 +423,7 @@ def _slow(
         days,
         typical,
         f"'{slug}' in progress for {_days(days)} since {_day(started)}; the cohort's "
-        f"median is {_days(typical)} over {median[1]} {learners}",
+        f"median is {_days(typical)}, from {median[1]} {learners}",
     )
 
 
