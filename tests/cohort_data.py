@@ -32,7 +32,9 @@ def days_ago(now: datetime, days: float, hours: float = 0) -> datetime:
 
 
 def build_class(database: Database, now: datetime) -> None:
-    def record(user: str, module: str, kind: str, days: float, hours: float = 0) -> None:
+    def record(
+        user: str, module: str, kind: str, days: float, hours: float = 0
+    ) -> None:
         record_events(database, user, [module], kind, days_ago(now, days, hours))
 
     record("ana", "introduction", "started", 30)

@@ -47,7 +47,9 @@ def test_upgrade_keeps_rows_and_adds_indexes(db_url):
     for table, name in INDEXES.items():
         assert name in index_names(engine, table)
     with engine.connect() as connection:
-        assert connection.execute(text("SELECT uid FROM events")).scalars().all() == ["u-1"]
+        assert connection.execute(text("SELECT uid FROM events")).scalars().all() == [
+            "u-1"
+        ]
 
     migrate.downgrade(engine, "0001")
     for table, name in INDEXES.items():

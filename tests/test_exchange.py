@@ -108,9 +108,12 @@ def test_hostile_learner_csv(run, database, tmp_path):
         "''quoted", "'+sum(a1)", "'-2", "'=1+2", "'@cmd", "ana",
     ]  # fmt: skip
     assert rows[3][1] == "'-Minus"
-    assert rows[6][1] == "'=HYPERLINK(\"http://example.org\",\"x\")"
+    assert rows[6][1] == '\'=HYPERLINK("http://example.org","x")'
     text = target.read_bytes().decode("utf-8")
-    assert f"'-2,'-Minus,1,17,5.9,1.0,2.0,82.0,105.0,{iso(days_ago(now, 7))},setup\r\n" in text
+    assert (
+        f"'-2,'-Minus,1,17,5.9,1.0,2.0,82.0,105.0,{iso(days_ago(now, 7))},setup\r\n"
+        in text
+    )
 
 
 def test_hostile_events_round_trip(run, database, tmp_path):
@@ -141,7 +144,9 @@ def test_hostile_events_round_trip(run, database, tmp_path):
 def test_json_exports_keep_raw_values(run, database):
     now = now_utc()
     build_class(database, now)
-    learners = json.loads(run("cohort", "export", "--cohort", "fall", "--format", "json").stdout)
+    learners = json.loads(
+        run("cohort", "export", "--cohort", "fall", "--format", "json").stdout
+    )
     assert learners[0]["handle"] == "ana"
     assert learners[0]["percent"] == 17.6
     assert learners[2]["last_activity"] is None
@@ -228,7 +233,10 @@ def test_import_json_lines_with_uids(run, database, tmp_path):
     from datetime import datetime, timezone
 
     derived = event_uid(
-        "ana", "introduction", "completed", datetime(2025, 1, 1, 12, tzinfo=timezone.utc)
+        "ana",
+        "introduction",
+        "completed",
+        datetime(2025, 1, 1, 12, tzinfo=timezone.utc),
     )
     assert [tuple(e) for e in events] == [
         ("abc-1", "started", "lms"),
@@ -273,7 +281,10 @@ def test_skip_invalid_reports_every_row(run, database, tmp_path):
         "Skipped line 3", "Skipped line 4", "Skipped line 5", "Skipped line 6",
         "Skipped line 7",
     ]  # fmt: skip
-    assert "unknown kind 'finished'; expected one of started, completed, reset." in skipped[1]
+    assert (
+        "unknown kind 'finished'; expected one of started, completed, reset."
+        in skipped[1]
+    )
     assert "time 'yesterday' is not an ISO 8601 time" in skipped[2]
     assert "the user is missing." in skipped[3]
     assert "is in the future" in skipped[4]
@@ -329,7 +340,9 @@ def test_import_tito(run, database, tito_progress_file, local_zone, zone, times)
     )
     status = json.loads(run("status", "--json", "--user", "ada").stdout)
     completed = {
-        m["slug"]: m["completed_at"] for m in status["modules"] if m["state"] == "completed"
+        m["slug"]: m["completed_at"]
+        for m in status["modules"]
+        if m["state"] == "completed"
     }
     assert completed == dict(zip(["setup", "tensor", "activations", "layers"], times))
     again = run("import", "tito", str(tito_progress_file), "--user", "ada")
@@ -349,7 +362,10 @@ def test_tito_file_without_modules(run, database, tmp_path):
         encoding="utf-8",
     )
     failed = run("import", "tito", str(source), exit_code=2)
-    assert "completed_modules[1] ('02_tensor'): 'completion_dates' has no date" in failed.stderr
+    assert (
+        "completed_modules[1] ('02_tensor'): 'completion_dates' has no date"
+        in failed.stderr
+    )
     assert count(database, Event) == 0
     skipped = run("import", "tito", str(source), "--skip-invalid")
     assert "Imported 1 event for 1 learner" in skipped.stdout

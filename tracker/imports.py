@@ -289,7 +289,9 @@ def _csv_rows(reader: Any, header: list[str]) -> Iterator[tuple[str, Record]]:
             return
         if not any(cell.strip() for cell in row):
             continue
-        record = {column: restore_cell(cell) for column, cell in zip(header, row) if column}
+        record = {
+            column: restore_cell(cell) for column, cell in zip(header, row) if column
+        }
         if len(row) > len(header):
             record["_error"] = f"{len(row)} cells but the header names {len(header)}."
         yield f"line {line}", record

@@ -19,7 +19,9 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("events") as batch:
-        batch.create_index("ix_events_learner_occurred_at", ["learner_id", "occurred_at"])
+        batch.create_index(
+            "ix_events_learner_occurred_at", ["learner_id", "occurred_at"]
+        )
     with op.batch_alter_table("progress") as batch:
         batch.create_index(
             "ix_progress_status_times",
