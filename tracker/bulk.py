@@ -89,8 +89,9 @@ def insert_events(session: Session, rows: Sequence[dict[str, Any]]) -> int:
 def lock_learners(session: Session, learner_ids: Sequence[int]) -> None:
     """Lock learners in id order, so that two bulk writers cannot deadlock.
 
-    A row lock on PostgreSQL, as `lock_learner` takes; a no-op on SQLite,
-    whose write transaction already excludes other writers.
+    On PostgreSQL these are row locks, like those of `lock_learner`. On SQLite
+    the statement locks nothing, because a write session starts with BEGIN
+    IMMEDIATE and so already excludes other writers.
     """
     for batch in batches(sorted(learner_ids), BATCH):
         session.execute(

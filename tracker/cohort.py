@@ -1,8 +1,8 @@
 """Instructor queries: the module table, the learner table and stuck learners.
 
 Each query runs the same number of SQL statements whatever the cohort size
-(see `cohort_sql`); per-learner work in Python is done once per distinct
-state, not once per learner.
+(see `cohort_sql`). Work in Python is done once per distinct learner state,
+not once per learner.
 """
 
 from __future__ import annotations
@@ -170,7 +170,10 @@ class _Course:
         return done, active
 
     def state(self, masks: Masks) -> _LearnerState:
-        """Return what a learner with these masks sees, computed once per masks."""
+        """Return the states, counts and next module that these masks mean.
+
+        Each distinct masks value is computed once and then reused.
+        """
         cached = self._cache.get(masks)
         if cached is not None:
             return cached
@@ -332,8 +335,8 @@ def stuck_learners(
 
     A module in progress counts as slow when it has been open more than
     ``factor`` times the cohort's median time for it. Learners who completed
-    every module are never stuck. Modules nobody in the cohort has completed
-    (from a recorded start) have no median and are not judged.
+    every module are never stuck. A module that no learner of the cohort has
+    completed from a recorded start has no median, so it is not judged.
     """
     if days < 0:
         raise InputError(

@@ -11,8 +11,8 @@ from .cohort import CohortStatus, LearnerRow, cohort_matrix, cohort_status
 from .db import Database
 from .progress import STATES, ModuleView
 
-# Learner names are written beside the heatmap up to this many rows; a larger
-# cohort is drawn as one pixel row per learner without names.
+# Learner names are written beside the heatmap up to this many rows. A larger
+# cohort is drawn without names in a figure of fixed height.
 MAX_LABELLED_LEARNERS = 60
 
 
@@ -37,9 +37,13 @@ def state_heatmap(
     height = 0.3 * len(learners) + 2.6 if labelled else 9.0
     figure = Figure(figsize=(max(8.0, 0.45 * len(modules) + 3.0), max(3.5, height)))
     axes = figure.add_subplot()
+
     codes = {state: index for index, state in enumerate(STATES)}
     matrix = [[codes[state] for state in row.states] for row in learners]
     if matrix:
+        # NOTE: with more learners than the figure has pixel rows (about 700),
+        # each pixel row shows one of several learners, picked by nearest
+        # neighbour, so a lone learner in a rare state may not show.
         axes.imshow(
             matrix,
             cmap=ListedColormap([STATE_COLOURS[state] for state in STATES]),
@@ -52,6 +56,7 @@ def state_heatmap(
         axes.text(
             0.5, 0.5, "no learners", ha="center", va="center", transform=axes.transAxes
         )
+
     axes.set_xticks(
         range(len(modules)), [_label(m) for m in modules], rotation=60, ha="right"
     )

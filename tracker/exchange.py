@@ -1,8 +1,8 @@
 """Exports of the cohort tables and the event log as CSV, JSON or JSON Lines.
 
-CSV files are UTF-8 and safe to open in a spreadsheet: a text cell that a
+CSV files are UTF-8 and safe to open in a spreadsheet. A text cell that a
 spreadsheet would read as a formula gets an apostrophe in front (see
-`neutralise`); numbers are written as numbers. JSON keeps the raw values.
+`neutralise`), and numbers are written as numbers. JSON keeps the raw values.
 """
 
 from __future__ import annotations

@@ -50,7 +50,7 @@ class SkippedRow:
 
 @dataclass
 class ImportReport:
-    """What an import read and stored."""
+    """Counts of one import: rows read, events stored, learners, skipped rows."""
 
     source: str
     rows: int = 0
@@ -202,6 +202,7 @@ def _event(
 ) -> dict[str, Any]:
     if "_error" in record:
         raise InputError(record["_error"])
+
     handle = normalize_handle(_text(record, "user"))
     module = resolve(_text(record, "module"))
     kind = _text(record, "kind").lower()
@@ -211,11 +212,13 @@ def _event(
         )
     occurred_at = parse_time(_text(record, "time"), "time")
     assert occurred_at is not None
+
     uid = record.get("uid")
     if uid is None or (isinstance(uid, str) and not uid.strip()):
         uid = event_uid(handle, module.slug, kind, occurred_at)
     elif not isinstance(uid, str) or len(uid.strip()) > 36:
         raise InputError(f"the uid {uid!r} is not text of at most 36 characters.")
+
     source = record.get("source")
     if not isinstance(source, str) or not source.strip():
         source = default_source

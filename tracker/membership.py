@@ -34,7 +34,7 @@ class RosterEntry:
 
 @dataclass
 class MembershipChange:
-    """What `add_members` or `remove_members` did to one cohort."""
+    """Learners whose membership of a cohort changed, and those left as they were."""
 
     cohort: str
     changed: list[str] = field(default_factory=list)

@@ -1,8 +1,8 @@
 """A self-contained HTML report of a cohort: tables, stuck learners and charts.
 
-The file has no network reference: the style sheet is inline and the charts
-are inline SVG (the heatmap's pixels are a PNG inside the SVG as a data URI),
-so it opens offline in any browser and prints with one table per page break.
+The file has no network reference. The style sheet is inline and the charts
+are inline SVG, with the heatmap's pixels as a PNG data URI inside the SVG.
+So it opens offline in any browser, and a print style keeps rows whole.
 """
 
 from __future__ import annotations
