@@ -126,8 +126,8 @@ def test_hostile_events_round_trip(run, database, tmp_path):
         "'=1+2", "'+sum(a1)", "'-2", "'@cmd", "''quoted", "ana",
     ]  # fmt: skip
     again = run("import", "events", str(exported))
-    assert "Imported 0 events for 6 learners" in again.stdout
-    assert "6 already stored, 0 skipped." in again.stdout
+    assert "Stored 0 new events" in again.stdout
+    assert "(6 rows for 6 learners: 6 already stored, 0 skipped)" in again.stdout
 
     copy_url = f"sqlite:///{tmp_path / 'copy.db'}"
     run("import", "events", str(exported), "--db", copy_url)
@@ -195,7 +195,8 @@ def test_import_events_csv_with_local_times(run, database, tmp_path, local_zone)
     )
     result = run("import", "events", str(source))
     assert result.stdout == (
-        f"Imported 3 events for 2 learners from {source}; 0 already stored, 0 skipped.\n"
+        f"Stored 3 new events from {source} (3 rows for 2 learners: 0 already stored, "
+        "0 skipped).\n"
     )
     with database.session() as session:
         rows = session.execute(
@@ -209,7 +210,7 @@ def test_import_events_csv_with_local_times(run, database, tmp_path, local_zone)
         ("ben", "in_progress", "2025-09-20T08:00:00+00:00", None),
     ]
     again = run("import", "events", str(source))
-    assert "Imported 0 events" in again.stdout
+    assert "Stored 0 new events" in again.stdout
     assert count(database, Event) == 3
 
 
@@ -274,7 +275,8 @@ def test_skip_invalid_reports_every_row(run, database, tmp_path):
     source.write_text(BAD_ROWS, encoding="utf-8")
     result = run("import", "events", str(source), "--skip-invalid")
     assert result.stdout == (
-        f"Imported 2 events for 2 learners from {source}; 0 already stored, 5 skipped.\n"
+        f"Stored 2 new events from {source} (7 rows for 2 learners: 0 already stored, "
+        "5 skipped).\n"
     )
     skipped = result.stderr.splitlines()
     assert [line.split(":")[0] for line in skipped] == [
@@ -335,8 +337,8 @@ def test_import_tito(run, database, tito_progress_file, local_zone, zone, times)
     local_zone(zone)
     result = run("import", "tito", str(tito_progress_file), "--user", "Ada")
     assert result.stdout == (
-        f"Imported 4 events for 1 learner from {tito_progress_file}; "
-        "0 already stored, 0 skipped.\n"
+        f"Stored 4 new events from {tito_progress_file} (4 rows for 1 learner: "
+        "0 already stored, 0 skipped).\n"
     )
     status = json.loads(run("status", "--json", "--user", "ada").stdout)
     completed = {
@@ -346,7 +348,7 @@ def test_import_tito(run, database, tito_progress_file, local_zone, zone, times)
     }
     assert completed == dict(zip(["setup", "tensor", "activations", "layers"], times))
     again = run("import", "tito", str(tito_progress_file), "--user", "ada")
-    assert "Imported 0 events for 1 learner" in again.stdout
+    assert "Stored 0 new events" in again.stdout
     assert "4 already stored" in again.stdout
     assert count(database, Event) == 4
 
@@ -368,4 +370,24 @@ def test_tito_file_without_modules(run, database, tmp_path):
     )
     assert count(database, Event) == 0
     skipped = run("import", "tito", str(source), "--skip-invalid")
-    assert "Imported 1 event for 1 learner" in skipped.stdout
+    assert "Stored 1 new event from" in skipped.stdout
+
+
+@pytest.mark.parametrize(
+    "export",
+    [
+        ("export", "events", "--format", "jsonl"),
+        ("cohort", "export", "--table", "events", "--format", "json"),
+    ],
+)
+def test_json_event_exports_round_trip(run, database, tmp_path, export):
+    build_class(database, now_utc())
+    exported = tmp_path / "events.json"
+    run(*export, "--output", str(exported))
+    copy_url = f"sqlite:///{tmp_path / 'copy.db'}"
+    imported = run("import", "events", str(exported), "--db", copy_url)
+    assert "Stored 15 new events" in imported.stdout
+    assert "(15 rows for 4 learners" in imported.stdout
+    copied = tmp_path / "copy.json"
+    run(*export, "--output", str(copied), "--db", copy_url)
+    assert copied.read_bytes() == exported.read_bytes()

@@ -115,8 +115,9 @@ def membership_text(
 
 
 def import_text(report: ImportReport) -> str:
+    """Summarise an import, such as "Stored 4 new events from f.json (4 rows ...)."."""
     return (
-        f"Imported {_plural(report.inserted, 'event')} for "
-        f"{_plural(report.learners, 'learner')} from {report.source}; "
-        f"{report.duplicates} already stored, {len(report.skipped)} skipped."
+        f"Stored {_plural(report.inserted, 'new event')} from {report.source} "
+        f"({_plural(report.rows, 'row')} for {_plural(report.learners, 'learner')}: "
+        f"{report.duplicates} already stored, {len(report.skipped)} skipped)."
     )
