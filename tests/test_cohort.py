@@ -319,3 +319,30 @@ def test_statement_count_does_not_grow(database, tmp_path, cohort):
     small, large = measured
     assert small == large
     assert all(count <= 12 for count in large)
+
+
+def test_retired_module_leaves_the_tables(database, tmp_path):
+    import shutil
+
+    from tracker.catalog import sync_catalog
+    from tracker.paths import bundled_catalog_dir
+    from tracker.progress import record_events
+
+    now = now_utc()
+    record_events(database, "ana", ["capstone"], "started", days_ago(now, 9))
+    record_events(database, "ana", ["capstone"], "completed", days_ago(now, 8))
+    record_events(database, "ben", ["capstone"], "started", days_ago(now, 7))
+    folder = tmp_path / "modules"
+    shutil.copytree(bundled_catalog_dir(), folder)
+    shutil.rmtree(folder / "16_capstone")
+    sync_catalog(database, folder)
+
+    status = cohort_status(database)
+    assert len(status.modules) == 16
+    assert "capstone" not in [row.slug for row in status.modules]
+    rows = cohort_learners(database)
+    assert [(row.handle, row.completed, row.total) for row in rows] == [
+        ("ana", 0, 16),
+        ("ben", 0, 16),
+    ]
+    assert stuck_learners(database, days=30, now=now) == []

@@ -281,35 +281,36 @@ def cohort_learners(
     with database.session() as session:
         _, members = _members(session, cohort)
         course = _Course(session)
-        rows = _learner_table(session, course, members)
+        rows = list(_learner_table(session, course, members).values())
     if sort != "handle" or reverse:
         key = {"hours_done": "hours_done_low", "hours_remaining": "hours_remaining_low"}
         rows = sort_rows(rows, key.get(sort, sort), reverse)
     return rows
 
 
-def _learner_table(session: Session, course: _Course, members: Any) -> list[LearnerRow]:
+def _learner_table(
+    session: Session, course: _Course, members: Any
+) -> dict[int, LearnerRow]:
+    """Return learner id -> row, ordered by handle."""
     total = len(course.modules)
-    rows = []
-    for handle, display_name, masks, last in cohort_sql.learner_rows(
+    rows = {}
+    for learner_id, handle, display_name, masks, last in cohort_sql.learner_rows(
         session, course.module_ids, members
     ):
         state = course.state(masks)
-        rows.append(
-            LearnerRow(
-                handle=handle,
-                display_name=display_name,
-                completed=state.completed,
-                total=total,
-                percent=_percent(state.completed, total),
-                hours_done_low=state.hours_done.low,
-                hours_done_high=state.hours_done.high,
-                hours_remaining_low=state.hours_remaining.low,
-                hours_remaining_high=state.hours_remaining.high,
-                last_activity=last,
-                next=state.next,
-                states=state.states,
-            )
+        rows[learner_id] = LearnerRow(
+            handle=handle,
+            display_name=display_name,
+            completed=state.completed,
+            total=total,
+            percent=_percent(state.completed, total),
+            hours_done_low=state.hours_done.low,
+            hours_done_high=state.hours_done.high,
+            hours_remaining_low=state.hours_remaining.low,
+            hours_remaining_high=state.hours_remaining.high,
+            last_activity=last,
+            next=state.next,
+            states=state.states,
         )
     return rows
 
@@ -321,7 +322,7 @@ def cohort_matrix(
     with database.session() as session:
         _, members = _members(session, cohort)
         course = _Course(session)
-        return course.modules, _learner_table(session, course, members)
+        return course.modules, list(_learner_table(session, course, members).values())
 
 
 def stuck_learners(
@@ -351,26 +352,17 @@ def stuck_learners(
         learners = _learner_table(session, course, members)
         open_modules = cohort_sql.in_progress_rows(session, members)
         medians = cohort_sql.median_durations(session, members)
-    found = _inactive(learners, days, now)
-    finished = {row.handle for row in learners if row.completed == row.total}
-    for handle, display_name, module_id, started in open_modules:
-        if handle in finished or module_id not in course.slugs:
-            continue
+    found = _inactive(list(learners.values()), days, now)
+    for learner_id, module_id, started in open_modules:
+        learner = learners[learner_id]
         median = medians.get(module_id)
-        if median is None:
+        finished = learner.completed == learner.total
+        if finished or median is None or module_id not in course.slugs:
             continue
         elapsed = (now - started).total_seconds()
         if elapsed > factor * median[0]:
-            found.append(
-                _slow(
-                    handle,
-                    display_name,
-                    course.slugs[module_id],
-                    started,
-                    elapsed,
-                    median,
-                )
-            )
+            slug = course.slugs[module_id]
+            found.append(_slow(learner, slug, started, elapsed, median))
     found.sort(key=lambda row: (row.handle, row.reason, row.module or ""))
     return found
 
@@ -407,8 +399,7 @@ def _inactive(
 
 
 def _slow(
-    handle: str,
-    display_name: str | None,
+    learner: LearnerRow,
     slug: str,
     started: datetime,
     elapsed: float,
@@ -418,8 +409,8 @@ def _slow(
     typical = round(median[0] / 86400, 1)
     learners = "learner" if median[1] == 1 else "learners"
     return StuckLearner(
-        handle,
-        display_name,
+        learner.handle,
+        learner.display_name,
         "slow",
         slug,
         started,

@@ -115,8 +115,8 @@ def count_learners(session: Session, members: Select[Any] | None) -> int:
 
 def learner_rows(
     session: Session, module_ids: Sequence[int], members: Select[Any] | None
-) -> list[tuple[str, str | None, Masks, datetime | None]]:
-    """Return (handle, display name, masks, last event time) for each learner."""
+) -> list[tuple[int, str, str | None, Masks, datetime | None]]:
+    """Return (id, handle, display name, masks, last event time) of each learner."""
     masks = learner_masks(module_ids, members)
     last = _restrict(
         select(Event.learner_id, func.max(Event.occurred_at).label("last_at")).group_by(
@@ -128,6 +128,7 @@ def learner_rows(
     names = mask_names(len(module_ids))
     query = (
         select(
+            Learner.id,
             Learner.handle,
             Learner.display_name,
             last.c.last_at,
@@ -139,7 +140,8 @@ def learner_rows(
     )
     query = _restrict(query, Learner.id, members)
     return [
-        (row[0], row[1], to_masks(row[3:]), row[2]) for row in session.execute(query)
+        (row[0], row[1], row[2], to_masks(row[4:]), row[3])
+        for row in session.execute(query)
     ]
 
 
@@ -199,20 +201,14 @@ def median_durations(
 
 def in_progress_rows(
     session: Session, members: Select[Any] | None
-) -> list[tuple[str, str | None, int, datetime]]:
-    """Return (handle, display name, module id, started at) of in-progress modules."""
-    query = (
-        select(
-            Learner.handle,
-            Learner.display_name,
-            Progress.module_id,
-            Progress.started_at,
-        )
-        .join(Learner, Learner.id == Progress.learner_id)
-        .where(Progress.status == "in_progress", Progress.started_at.is_not(None))
-        .order_by(Learner.handle)
+) -> list[tuple[int, int, datetime]]:
+    """Return (learner id, module id, started at) of each module in progress."""
+    query = select(Progress.learner_id, Progress.module_id, Progress.started_at).where(
+        Progress.status == "in_progress", Progress.started_at.is_not(None)
     )
     return [
-        tuple(row)
-        for row in session.execute(_restrict(query, Progress.learner_id, members))
-    ]  # type: ignore[misc]
+        (learner_id, module_id, started)
+        for learner_id, module_id, started in session.execute(
+            _restrict(query, Progress.learner_id, members)
+        )
+    ]
