@@ -47,7 +47,7 @@ def cohort_group() -> None:
     """Manage cohorts of learners and see how they progress."""
 
 
-@cohort_group.command("create")
+@cohort_group.command("create", short_help="Create a cohort.")
 @click.argument("name")
 @with_database
 def cohort_create(name: str, database: Any) -> None:
@@ -57,7 +57,7 @@ def cohort_create(name: str, database: Any) -> None:
     click.echo(f"Created cohort '{create_cohort(database, name)}'.")
 
 
-@cohort_group.command("add")
+@cohort_group.command("add", short_help="Add learners to a cohort.")
 @click.argument("name")
 @click.argument("users", nargs=-1)
 @click.option(
@@ -77,7 +77,7 @@ def cohort_add(
     click.echo(membership_text(change, "Added", "to", "Already members"))
 
 
-@cohort_group.command("remove")
+@cohort_group.command("remove", short_help="Remove learners from a cohort.")
 @click.argument("name")
 @click.argument("users", nargs=-1, required=True)
 @with_database
@@ -90,7 +90,7 @@ def cohort_remove(name: str, users: tuple[str, ...], database: Any) -> None:
     click.echo(membership_text(change, "Removed", "from", "Not members"))
 
 
-@cohort_group.command("list")
+@cohort_group.command("list", short_help="List the cohorts.")
 @json_option
 @with_database
 def cohort_list(as_json: bool, database: Any) -> None:
@@ -105,7 +105,7 @@ def cohort_list(as_json: bool, database: Any) -> None:
         click.echo(cohorts_text(rows))
 
 
-@cohort_group.command("status")
+@cohort_group.command("status", short_help="Show the module table.")
 @cohort_option
 @click.option(
     "--sort",
@@ -131,7 +131,7 @@ def cohort_status_command(
         click.echo(status_text(result))
 
 
-@cohort_group.command("learners")
+@cohort_group.command("learners", short_help="Show the learner table.")
 @cohort_option
 @click.option(
     "--sort",
@@ -159,7 +159,7 @@ def cohort_learners_command(
         click.echo(learners_text(rows))
 
 
-@cohort_group.command("stuck")
+@cohort_group.command("stuck", short_help="List stuck learners.")
 @cohort_option
 @click.option(
     "--days",
@@ -191,7 +191,7 @@ def cohort_stuck(
         click.echo(stuck_text(rows))
 
 
-@cohort_group.command("export")
+@cohort_group.command("export", short_help="Export a table as CSV or JSON.")
 @cohort_option
 @click.option(
     "--table",
@@ -227,7 +227,7 @@ def cohort_export(
         click.echo(f"Wrote {count} rows to {output}", err=True)
 
 
-@cohort_group.command("report")
+@cohort_group.command("report", short_help="Write an HTML report.")
 @cohort_option
 @click.option(
     "--output",
@@ -271,7 +271,7 @@ def _print_import(report: Any, as_json: bool) -> None:
         click.secho(f"Skipped {row.location}: {row.message}", err=True, fg="yellow")
 
 
-@import_group.command("tito")
+@import_group.command("tito", short_help="Import a tito progress file.")
 @click.argument("progress_json", type=click.Path(path_type=Path))
 @user_option
 @skip_option
@@ -291,7 +291,7 @@ def import_tito_command(
     _print_import(report, as_json)
 
 
-@import_group.command("events")
+@import_group.command("events", short_help="Import events from a file.")
 @click.argument("file", type=click.Path(path_type=Path))
 @skip_option
 @json_option
@@ -299,7 +299,11 @@ def import_tito_command(
 def import_events_command(
     file: Path, skip_invalid: bool, as_json: bool, database: Any
 ) -> None:
-    """Import events from CSV or JSON Lines: user, module, kind, time (uid, source)."""
+    """Import events from FILE: CSV, JSON Lines or a JSON array.
+
+    Each row has user, module, kind (started, completed or reset) and time
+    (ISO 8601; local time without an offset), and may have uid and source.
+    """
     from .imports import import_events
 
     _print_import(import_events(database, file, skip_invalid=skip_invalid), as_json)
@@ -310,7 +314,7 @@ def export_group() -> None:
     """Export progress in the formats that 'tt-progress import' reads."""
 
 
-@export_group.command("events")
+@export_group.command("events", short_help="Export the event log.")
 @cohort_option
 @click.option(
     "--format",
@@ -338,7 +342,7 @@ def export_events(
         click.echo(f"Wrote {count} events to {output}", err=True)
 
 
-@chart.command("cohort")
+@chart.command("cohort", short_help="Heatmap of learners x modules.")
 @cohort_option
 @click.option("--output", "-o", required=True, metavar="FILE", help="Chart file.")
 @with_database
@@ -352,7 +356,7 @@ def chart_cohort(cohort: str | None, output: str, database: Any) -> None:
     click.echo(f"Chart written to {target}")
 
 
-@chart.command("funnel")
+@chart.command("funnel", short_help="Completions per module.")
 @cohort_option
 @click.option("--output", "-o", required=True, metavar="FILE", help="Chart file.")
 @with_database
