@@ -391,3 +391,15 @@ def test_json_event_exports_round_trip(run, database, tmp_path, export):
     copied = tmp_path / "copy.json"
     run(*export, "--output", str(copied), "--db", copy_url)
     assert copied.read_bytes() == exported.read_bytes()
+
+
+def test_export_to_a_folder_fails_cleanly(run, database, tmp_path):
+    folder = tmp_path / "out"
+    folder.mkdir()
+    result = run("export", "events", "--output", str(folder), exit_code=2)
+    assert f"Cannot write '{folder}'" in result.stderr
+    assert [
+        path.name for path in tmp_path.iterdir() if path.name.endswith(".partial")
+    ] == []
+    missing = run("cohort", "export", "-o", str(tmp_path / "no" / "x.csv"), exit_code=2)
+    assert "does not exist" in missing.stderr

@@ -179,16 +179,12 @@ class _Course:
             return cached
         done, active = self.decode(masks)
         modules = [copy.copy(m) for m in self.modules]
-        progress = {
-            m.slug: (COMPLETED, None, None) for i, m in enumerate(modules) if i in done
-        }
-        progress.update(
-            {
-                m.slug: (IN_PROGRESS, None, None)
-                for i, m in enumerate(modules)
-                if i in active
-            }
-        )
+        progress: dict[str, tuple[str, Any, Any]] = {}
+        for index, module in enumerate(modules):
+            if index in done:
+                progress[module.slug] = (COMPLETED, None, None)
+            elif index in active:
+                progress[module.slug] = (IN_PROGRESS, None, None)
         apply_states(modules, progress)
         hours_done, hours_remaining = Hours(), Hours()
         for module in modules:

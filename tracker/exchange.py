@@ -203,6 +203,9 @@ def _target(
         with handle:
             yield handle
         os.replace(partial, path)
+    except OSError as err:
+        partial.unlink(missing_ok=True)
+        raise InputError(f"Cannot write {str(path)!r}: {err.strerror}.") from None
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
