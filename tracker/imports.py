@@ -121,6 +121,9 @@ def _import(
 ) -> ImportReport:
     report = ImportReport(source=str(path))
     now = utcnow()
+    # NOTE: on SQLite the whole import holds the write lock, so a learner
+    # command waits (TT_PROGRESS_BUSY_TIMEOUT) while a large file is read in,
+    # and fails as busy if the import takes longer than that.
     with database.session(write=True) as session:
         resolver = _ModuleResolver(session)
         learner_ids: dict[str, int] = {}
