@@ -168,7 +168,12 @@ class Progress(Base):
     __table_args__ = (
         Index("ix_progress_module_status", "module_id", "status"),
         Index(
-            "ix_progress_status_times", "status", "module_id", "started_at", "completed_at"
+            "ix_progress_status_times",
+            "status",
+            "module_id",
+            "started_at",
+            "completed_at",
+            "learner_id",
         ),
     )
 
