@@ -179,8 +179,8 @@ def _module_table(status: CohortStatus) -> str:
     return _table(headers, rows, {2, 3, 4, 5, 6, 7}, "module")
 
 
-# NOTE: every learner gets a row, so the page of a cohort of 100,000 learners
-# is tens of megabytes; nothing pages or truncates it.
+# NOTE: every learner gets a row of about 200 bytes, so the page of a cohort of
+# 100,000 learners comes to an estimated 20 MB. Nothing pages or truncates it.
 def _learner_table(learners: list[LearnerRow]) -> str:
     rows: list[list[object]] = [
         [
