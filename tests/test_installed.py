@@ -25,7 +25,7 @@ def run_installed(*args: str, env: dict[str, str], importtime: bool = False):
     command = [executable(), *args]
     if importtime:
         command = [sys.executable, "-X", "importtime", *command]
-    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
 
 
 @pytest.fixture
@@ -60,7 +60,7 @@ def test_complete_and_status_with_chart(env, tmp_path):
 def test_python_dash_m(env):
     result = subprocess.run(
         [sys.executable, "-m", "tracker", "path"], env=env, capture_output=True,
-        text=True, timeout=120,
+        text=True, timeout=120, check=False,
     )
     assert result.returncode == 0, result.stderr
     assert "capstone" in result.stdout

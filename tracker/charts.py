@@ -9,10 +9,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
-from .errors import InputError  # noqa: E402
+from .errors import InputError
 
 if TYPE_CHECKING:
     from .progress import LearnerStatus

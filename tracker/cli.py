@@ -8,7 +8,6 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -386,7 +385,10 @@ def chart() -> None:
 
 # Command groups defined in their own modules register themselves on import.
 # Each import stays cheap: the modules import heavy libraries inside commands.
-from . import cli_overview  # noqa: F401
+from . import (
+    cli_cohort,  # noqa: F401
+    cli_overview,  # noqa: F401
+)
 
 
 def main() -> None:

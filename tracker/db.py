@@ -14,9 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import create_engine, event, inspect, select, text
 from sqlalchemy.engine import Connection, Engine, make_url
@@ -33,7 +31,7 @@ log = logging.getLogger(__name__)
 
 # The newest Alembic revision in migrations/versions. A test checks that it
 # equals Alembic's head, so that opening a current database needs no Alembic.
-SCHEMA_HEAD = "0001"
+SCHEMA_HEAD = "0002"
 DEFAULT_BUSY_TIMEOUT = 30.0
 _SQLITE_HEADER = b"SQLite format 3\x00"
 

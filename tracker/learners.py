@@ -6,7 +6,6 @@ import getpass
 import os
 import unicodedata
 from datetime import datetime
-
 from typing import TYPE_CHECKING, Any, Union
 
 from sqlalchemy import Row, Table, select
@@ -93,6 +92,11 @@ def insert_ignore(executor: Executor, table: Table, rows: list[dict[str, Any]]) 
         statement = sqlite.insert(table).on_conflict_do_nothing()
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise InputError(f"Unsupported database backend {dialect!r}.")
+    if dialect == "postgresql":
+        # psycopg sends many rows as one batched statement and reports no row
+        # count for it, so count the keys of the rows that went in instead.
+        key = next(iter(table.primary_key.columns))
+        return len(executor.execute(statement.returning(key), rows).all())
     result: Any = executor.execute(statement, rows)
     return max(result.rowcount or 0, 0)
 

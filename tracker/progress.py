@@ -483,26 +483,25 @@ def add_event(
     )
 
 
-def fold_events(
-    rows: list[tuple[str, datetime]],
-) -> tuple[str | None, datetime | None, datetime | None]:
-    """Return (status, started_at, completed_at) after (kind, occurred_at) events.
+# (status, started_at, completed_at) of one learner on one module; a status
+# of None means no progress row.
+ProgressState = tuple[str | None, datetime | None, datetime | None]
 
-    Events apply in the order given: ``started`` sets in progress,
-    ``completed`` sets completed (the first completion counts), ``reset``
-    clears the module.
+
+def apply_event(state: ProgressState, kind: str, occurred: datetime) -> ProgressState:
+    """Return the state after one more event; events must come in time order.
+
+    ``started`` sets in progress, ``completed`` sets completed (the first
+    completion counts), ``reset`` clears the module.
     """
-    status: str | None = None
-    started: datetime | None = None
-    completed: datetime | None = None
-    for kind, occurred in rows:
-        if kind == "reset":
-            status, started, completed = None, None, None
-        elif kind == "started" and status != COMPLETED:
-            status, started, completed = IN_PROGRESS, started or occurred, None
-        elif kind == "completed" and status != COMPLETED:
-            status, completed = COMPLETED, occurred
-    return status, started, completed
+    status, started, _completed = state
+    if kind == "reset":
+        return (None, None, None)
+    if kind == "started" and status != COMPLETED:
+        return (IN_PROGRESS, started or occurred, None)
+    if kind == "completed" and status != COMPLETED:
+        return (COMPLETED, started, occurred)
+    return state
 
 
 def recompute_progress(
@@ -510,19 +509,19 @@ def recompute_progress(
 ) -> None:
     """Rebuild the current-state rows of some modules from their events.
 
-    Events fold in the order they happened (see `fold_events`); the rows change
-    in the caller's transaction.
+    Events apply in the order they happened (see `apply_event`). The rows
+    change in the caller's transaction.
     """
     if hasattr(executor, "flush"):
         executor.flush()  # An ORM session may hold events not yet sent.
     e, p = events.c, progress.c
-    history: dict[int, list[tuple[str, datetime]]] = {m: [] for m in module_ids}
+    folded: dict[int, ProgressState] = {m: (None, None, None) for m in module_ids}
     for module_id, kind, occurred in executor.execute(
         select(e.module_id, e.kind, e.occurred_at)
         .where(e.learner_id == learner_id, e.module_id.in_(module_ids))
         .order_by(e.module_id, e.occurred_at, e.id)
     ):
-        history[module_id].append((kind, occurred))
+        folded[module_id] = apply_event(folded[module_id], kind, occurred)
     existing = {
         row.module_id: row
         for row in executor.execute(
@@ -531,8 +530,7 @@ def recompute_progress(
             )
         )
     }
-    for module_id, rows in history.items():
-        status, started, completed = fold_events(rows)
+    for module_id, (status, started, completed) in folded.items():
         row = existing.get(module_id)
         key = (p.learner_id == learner_id, p.module_id == module_id)
         if status is None:

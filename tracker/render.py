@@ -72,8 +72,11 @@ def status_text(status: LearnerStatus) -> str:
     upcoming = next_steps(status).recommendations
     lines = [
         f"Learner: {status.learner}",
-        f"Progress: {status.completed}/{status.total} modules completed "
-        f"({status.percent:.1f}%) {progress_bar(status.completed / (status.total or 1))}",
+        (
+            f"Progress: {status.completed}/{status.total} modules completed "
+            f"({status.percent:.1f}%) "
+            f"{progress_bar(status.completed / (status.total or 1))}"
+        ),
         f"Hours done: {hours_range(done.low, done.high)}"
         + _unestimated_note(done.unestimated),
         f"Hours remaining: {hours_range(left.low, left.high)}"

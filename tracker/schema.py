@@ -161,6 +161,7 @@ events = Table(
     Column("source", String(100), nullable=False, default="cli"),
     Index("ix_events_learner_module", "learner_id", "module_id"),
     Index("ix_events_occurred_at", "occurred_at"),
+    Index("ix_events_learner_occurred_at", "learner_id", "occurred_at"),
 )
 
 # Current state of one learner on one module, kept beside each event.
@@ -178,6 +179,14 @@ progress = Table(
     Column("completed_at", UTCDateTime),
     Column("updated_at", UTCDateTime, nullable=False),
     Index("ix_progress_module_status", "module_id", "status"),
+    Index(
+        "ix_progress_status_times",
+        "status",
+        "module_id",
+        "started_at",
+        "completed_at",
+        "learner_id",
+    ),
 )
 
 # Key-value facts about the database, such as the synced catalog.

@@ -1,0 +1,97 @@
+"""The HTML report: self-contained, and rendered by a real headless browser."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from cohort_data import COHORT, build_class, now_utc
+
+from tracker.membership import add_members
+
+HOSTILE_NAME = "<script>document.title='injected'</script>"
+# Namespace names that every SVG carries; a browser never fetches them.
+NAMESPACES = {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
+
+
+@pytest.fixture
+def chromium() -> str:
+    """The path of Debian's headless-capable Chromium, or skip the test."""
+    found = shutil.which("chromium") or (
+        "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+    )
+    if found is None:
+        pytest.skip(
+            "Chromium is not installed, so the report is not checked in a browser "
+            "(install Debian's 'chromium' package)."
+        )
+    return found
+
+
+def browse(chromium: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    profile = tmp_path / "chromium-profile"
+    profile.mkdir(exist_ok=True)
+    command = [
+        chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+        "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync",
+        f"--user-data-dir={profile}", *args,
+    ]  # fmt: skip
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=180, check=False
+    )
+
+
+@pytest.fixture
+def report(run, database, tmp_path) -> Path:
+    build_class(database, now_utc())
+    roster = tmp_path / "roster.csv"
+    roster.write_text(f'handle,display_name\neve,"{HOSTILE_NAME}"\n', encoding="utf-8")
+    add_members(database, COHORT, [], roster)
+    target = tmp_path / "report.html"
+    result = run("cohort", "report", "--cohort", COHORT, "--output", str(target))
+    assert result.stdout == f"Report written to {target}\n"
+    return target
+
+
+def test_report_is_self_contained(report):
+    page = report.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>")
+    assert set(re.findall(r"https?://[^\s\"')]+", page)) <= NAMESPACES
+    assert not re.search(r"<(script|link|iframe|object)\b", page)
+    assert re.findall(r'\bsrc="', page) == []
+    assert "&lt;script&gt;document.title=&#x27;injected&#x27;&lt;/script&gt;" in page
+    assert page.count("<svg") == 2
+    assert '<span id="learner-count">5</span>' in page
+    assert page.count('<tr class="learner">') == 5
+    assert page.count('<tr class="module">') == 17
+    assert page.count('<tr class="stuck">') == 4
+
+
+def test_report_renders_in_chromium(chromium, report, tmp_path):
+    result = browse(chromium, tmp_path, "--dump-dom", report.as_uri())
+    assert result.returncode == 0, result.stderr
+    dom = result.stdout
+    assert "<title>TinyTorch progress: cohort fall</title>" in dom
+    assert re.search(r'<span id="learner-count">(\d+)</span>', dom).group(1) == "5"
+    learners = re.findall(r'<tr class="learner"><td>([^<]*)</td>', dom)
+    assert learners == ["ana", "ben", "cy", "dee", "eve"]
+    assert dom.count("<svg") == 2
+
+
+def test_report_prints_to_pdf(chromium, report, tmp_path):
+    pdf = tmp_path / "report.pdf"
+    result = browse(chromium, tmp_path, f"--print-to-pdf={pdf}", report.as_uri())
+    assert result.returncode == 0, result.stderr
+    data = pdf.read_bytes()
+    assert data[:5] == b"%PDF-"
+    assert len(re.findall(rb"/Type\s*/Page\b", data)) >= 2
+
+
+def test_report_folder_must_exist(run, database, tmp_path):
+    target = tmp_path / "missing" / "report.html"
+    result = run("cohort", "report", "--output", str(target), exit_code=2)
+    assert "does not exist" in result.stderr
