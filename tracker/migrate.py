@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -9,6 +11,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
 from . import paths
+from .db import lock_for_writers
 
 
 def alembic_config() -> Config:
@@ -25,20 +28,36 @@ def head_revision() -> str:
     return head
 
 
+def revisions() -> list[str]:
+    """Return every revision in migrations/versions, oldest first."""
+    script = ScriptDirectory.from_config(alembic_config())
+    return [r.revision for r in reversed(list(script.walk_revisions()))]
+
+
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def _run_locked(
+    engine: Engine, action: Callable[[Config, str], None], revision: str
+) -> None:
+    # The write lock is taken before Alembic reads the current revision, so
+    # processes that open a new database at the same moment create its schema
+    # once: the others wait, then find nothing left to do.
+    writer = engine.execution_options(sqlite_begin="IMMEDIATE")
     config = alembic_config()
-    with engine.begin() as connection:
+    with writer.begin() as connection:
+        lock_for_writers(connection, "schema")
         config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+        action(config, revision)
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Upgrade the schema to ``revision`` in one transaction."""
+    _run_locked(engine, command.upgrade, revision)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
-    config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, revision)
+    """Downgrade the schema to ``revision`` in one transaction."""
+    _run_locked(engine, command.downgrade, revision)

@@ -376,34 +376,50 @@ def record_events(
     if not modules:
         raise InputError("Name at least one module.")
     handle = current_handle(user)
+
+    def write(session: Session) -> list[EventOutcome]:
+        return _record(session, handle, modules, kind, at, source)
+
+    return database.transaction(write)
+
+
+def _record(
+    session: Session,
+    handle: str,
+    modules: list[str],
+    kind: str,
+    at: datetime | None,
+    source: str,
+) -> list[EventOutcome]:
+    targets = [resolve_module(session, name) for name in modules]
+    retired = [m.slug for m in targets if m.retired]
+    if retired:
+        raise OperationError(
+            f"Module {', '.join(retired)} was retired from the catalog, so no "
+            "new progress can be recorded on it."
+        )
+    learner = ensure_learner(session, handle, utcnow())
+    lock_learner(session, learner.id)
+    # Read the clock only once the learner's lock is held, so that events
+    # recorded "now" by concurrent writers are in the order they were decided.
     now = utcnow()
     when = at or now
-    with database.session(write=True) as session:
-        targets = [resolve_module(session, name) for name in modules]
-        retired = [m.slug for m in targets if m.retired]
-        if retired:
-            raise OperationError(
-                f"Module {', '.join(retired)} was retired from the catalog, so no "
-                "new progress can be recorded on it."
-            )
-        learner = ensure_learner(session, handle, now)
-        lock_learner(session, learner.id)
-        unique = list({m.id: m for m in sorted(targets, key=lambda m: m.position or 0)}.values())
-        status = _status_from_session(session, handle)
-        views = {m.slug: m for m in status.modules}
-        completed = {m.slug for m in status.modules if m.state == COMPLETED}
-        outcomes = []
-        for module in unique:
-            view = views[module.slug]
-            outcome = _decide(view, kind, completed)
-            if outcome.recorded:
-                add_event(session, learner.id, module.id, kind, when, now, source)
-                recompute_progress(session, learner.id, [module.id], now)
-                if kind == COMPLETED:
-                    completed.add(module.slug)
-                elif kind == "reset":
-                    completed.discard(module.slug)
-            outcomes.append(outcome)
+    unique = list({m.id: m for m in sorted(targets, key=lambda m: m.position or 0)}.values())
+    status = _status_from_session(session, handle)
+    views = {m.slug: m for m in status.modules}
+    completed = {m.slug for m in status.modules if m.state == COMPLETED}
+    outcomes = []
+    for module in unique:
+        view = views[module.slug]
+        outcome = _decide(view, kind, completed)
+        if outcome.recorded:
+            add_event(session, learner.id, module.id, kind, when, now, source)
+            recompute_progress(session, learner.id, [module.id], now)
+            if kind == COMPLETED:
+                completed.add(module.slug)
+            elif kind == "reset":
+                completed.discard(module.slug)
+        outcomes.append(outcome)
     return outcomes
 
 
