@@ -34,8 +34,8 @@ def write_events(url: str, worker: int, start, results) -> None:  # type: ignore
     """Record STEPS events from one process; report the sources of those stored.
 
     Runs in a spawned process. The shared steps pick learners, modules and
-    kinds at random, so workers race on the same learner and module; a step
-    whose outcome is "nothing to do" stores nothing and is not reported.
+    kinds at random, so workers race on the same learner and module. A step
+    that finds nothing to do stores nothing and is not reported.
     """
     recorded: list[str] = []
     try:

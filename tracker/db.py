@@ -33,9 +33,9 @@ log = logging.getLogger(__name__)
 # equals Alembic's head, so that opening a current database needs no Alembic.
 SCHEMA_HEAD = "0001"
 DEFAULT_BUSY_TIMEOUT = 30.0
-# PostgreSQL aborts a deadlock victim (SQLSTATE 40P01) or a transaction that
-# hit a serialization failure (40001); `Database.transaction` runs such a
-# transaction again, up to this many attempts in all, before giving up.
+# PostgreSQL aborts a deadlock victim (SQLSTATE 40P01) and a transaction that
+# hit a serialization failure (40001). `Database.transaction` runs such a
+# transaction again, up to this many attempts in all.
 WRITE_ATTEMPTS = 5
 _RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
 # 55P03 is PostgreSQL's lock_not_available, raised when lock_timeout expires.
@@ -84,6 +84,12 @@ def display_url(url: str) -> str:
         return url
 
 
+def _has_foreign_tables(cursor: Any) -> bool:
+    rows = cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+    names = {row[0] for row in rows}
+    return bool(names) and "alembic_version" not in names
+
+
 def _configure_sqlite(engine: Engine, timeout: float) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -93,8 +99,12 @@ def _configure_sqlite(engine: Engine, timeout: float) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-        cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
+        # WAL mode is stored in the file, so it is switched on once. A file with
+        # another program's tables is left as it is, because opening it fails.
+        mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
+        if mode != "wal" and not _has_foreign_tables(cursor):
+            cursor.execute("PRAGMA journal_mode = WAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -115,7 +125,7 @@ def _configure_postgresql(engine: Engine, timeout: float) -> None:
 
 
 def create_tracker_engine(url: str) -> Engine:
-    """Create an engine with the project's SQLite settings applied."""
+    """Create an engine with the project's SQLite or PostgreSQL settings applied."""
     timeout = busy_timeout()
     try:
         parsed = make_url(url)
@@ -175,8 +185,8 @@ def translate_error(err: SQLAlchemyError, url: str) -> DatabaseError:
     ):
         return DatabaseError(
             f"The database file {path} is damaged or truncated ({message}). Restore "
-            f"it from a backup copy such as {path.name}.<date>.bak beside it, or "
-            "point --db at another file."
+            f"it from a copy, such as the {path.name}.<date>.bak kept beside it "
+            "before each schema upgrade, or point --db at another file."
         )
     return DatabaseError(f"Database error on {display_url(url)}: {message}")
 
@@ -361,14 +371,14 @@ def open_database(
 
 
 def _no_sqlite_database(path: Path, must_exist: bool) -> DatabaseError:
-    what = "No database" if not path.exists() else "An empty file (0 bytes)"
+    found = "No database" if not path.exists() else "An empty file (0 bytes)"
     if not must_exist:
         return DatabaseError(
-            f"{what} at {path}. Check --db, or run a command that records "
+            f"{found} at {path}. Check --db, or run a command that records "
             "progress to create it."
         )
     return DatabaseError(
-        f"{what} at {path}, and commands that only read do not create a database "
+        f"{found} at {path}, and commands that only read do not create a database "
         "given with --db. Check the path, or create the database with: "
         f"tt-progress db upgrade --db {path}"
     )

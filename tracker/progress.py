@@ -398,16 +398,19 @@ def _record(
             f"Module {', '.join(retired)} was retired from the catalog, so no "
             "new progress can be recorded on it."
         )
+
     learner = ensure_learner(session, handle, utcnow())
     lock_learner(session, learner.id)
     # Read the clock only once the learner's lock is held, so that events
     # recorded "now" by concurrent writers are in the order they were decided.
     now = utcnow()
     when = at or now
+
     unique = list({m.id: m for m in sorted(targets, key=lambda m: m.position or 0)}.values())
     status = _status_from_session(session, handle)
     views = {m.slug: m for m in status.modules}
     completed = {m.slug for m in status.modules if m.state == COMPLETED}
+
     outcomes = []
     for module in unique:
         view = views[module.slug]
