@@ -5,6 +5,8 @@ from __future__ import annotations
 import multiprocessing
 import random
 import sqlite3
+import threading
+import time
 import traceback
 from collections import Counter, defaultdict
 
@@ -217,3 +219,45 @@ def test_busy_timeout_must_be_a_number(run, monkeypatch):
     assert (
         "TT_PROGRESS_BUSY_TIMEOUT='soon' is not a number of seconds." in result.stderr
     )
+
+
+def test_deadlock_victim_runs_again(postgres_url):
+    """A transaction PostgreSQL aborts as a deadlock victim is run again."""
+    database = open_database(postgres_url)
+    record_events(database, "ana", ["introduction"], "completed")
+    record_events(database, "ben", ["introduction"], "completed")
+    engine = create_engine(postgres_url)
+    other = engine.connect()
+    lock = "SELECT id FROM learners WHERE handle = :handle FOR UPDATE"
+    other.execute(text(lock), {"handle": "ben"}).all()
+
+    def take_ana_later() -> None:
+        # Starts waiting after the transaction below, so PostgreSQL's deadlock
+        # check fires in that transaction first and aborts it.
+        time.sleep(0.3)
+        other.execute(text(lock), {"handle": "ana"}).all()
+        other.rollback()
+
+    attempts = []
+
+    def work(session) -> None:  # type: ignore[no-untyped-def]
+        attempts.append(len(attempts) + 1)
+        session.execute(text(lock), {"handle": "ana"}).all()
+        if len(attempts) == 1:
+            threading.Thread(target=take_ana_later).start()
+        session.execute(text(lock), {"handle": "ben"}).all()
+        session.execute(
+            text("UPDATE learners SET display_name = 'Ana' WHERE handle = 'ana'")
+        )
+
+    database.transaction(work)
+    other.close()
+    engine.dispose()
+
+    assert attempts == [1, 2]
+    with database.session() as session:
+        name = session.scalar(
+            select(Learner.display_name).where(Learner.handle == "ana")
+        )
+    database.dispose()
+    assert name == "Ana"
