@@ -388,6 +388,7 @@ def chart() -> None:
 
 # Command groups defined in their own modules register themselves on import.
 # Each import stays cheap: the modules import heavy libraries inside commands.
+from . import cli_sharing  # noqa: E402,F401
 
 
 def main() -> None:
