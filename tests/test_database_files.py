@@ -218,3 +218,11 @@ def test_no_table_is_written_to_a_foreign_file(sqlite_url):
     before = path.read_bytes()
     invoke("next", "--db", str(path), exit_code=1)
     assert path.read_bytes() == before
+
+
+def test_unreachable_database_is_named(postgres_url):
+    missing = postgres_url.rsplit("/", 1)[0] + "/ttp_no_such_database"
+    result = invoke("status", "--db", missing, exit_code=1)
+    assert "Cannot connect to postgresql+psycopg://" in result.stderr
+    assert 'database "ttp_no_such_database" does not exist' in result.stderr
+    assert "Check that the server is running" in result.stderr

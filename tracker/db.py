@@ -188,6 +188,12 @@ def translate_error(err: SQLAlchemyError, url: str) -> DatabaseError:
             f"it from a copy, such as the {path.name}.<date>.bak kept beside it "
             "before each schema upgrade, or point --db at another file."
         )
+    if path is None and message.startswith("connection"):
+        return DatabaseError(
+            f"Cannot connect to {display_url(url)}: {message}. Check that the server "
+            "is running and that the host, port, user and database in the URL are "
+            "right."
+        )
     return DatabaseError(f"Database error on {display_url(url)}: {message}")
 
 
