@@ -241,3 +241,18 @@ def test_catalog_differences_in_words():
         first.fingerprint()
         == CatalogShape(dict(first.modules), first.prerequisites).fingerprint()
     )
+
+
+def test_push_from_missing_file_creates_nothing(run, db_url, tmp_path):
+    missing = tmp_path / "typo.db"
+    result = run("push", "--to", db_url, "--db", str(missing), exit_code=1)
+    assert f"No database at {missing}" in result.stderr
+    assert not missing.exists()
+
+
+def test_one_event_is_singular(run, db_url, machines):
+    machine_a, _ = machines
+    run("complete", "introduction", "--db", machine_a)
+    result = run("push", "--to", db_url, "--db", machine_a)
+    assert "Pushed 1 new event of ada from sqlite:///" in result.stdout
+    assert "; 0 were already there." in result.stdout

@@ -20,9 +20,11 @@ def _print_report(report: Any, verb: str, as_json: bool) -> None:
         emit_json(report.as_dict())
         return
     who = ", ".join(report.learners) or "no learner"
+    events = "event" if report.copied == 1 else "events"
+    present = "was" if report.already_present == 1 else "were"
     click.echo(
-        f"{verb} {report.copied} new events of {who} from {report.source} to "
-        f"{report.target}; {report.already_present} were already there."
+        f"{verb} {report.copied} new {events} of {who} from {report.source} to "
+        f"{report.target}; {report.already_present} {present} already there."
     )
 
 

@@ -147,11 +147,12 @@ def push_events(
     """Copy one local learner's events (or every learner's) to a shared database.
 
     The shared database gets its schema and the bundled catalog on first use,
-    as any database does.
+    as any database does. A local database named by ``local_url`` must exist,
+    because pushing only reads it.
     """
     _check_different(local_url, shared_url)
     handles = None if all_learners else [current_handle(user)]
-    local = open_database(local_url)
+    local = open_database(local_url, must_exist=local_url is not None)
     try:
         shared = open_database(shared_url)
         try:
