@@ -101,7 +101,7 @@ def populated(db_url: str) -> tuple[Snapshot, list[str]]:
 
 @pytest.mark.parametrize("revision", REVISIONS)
 def test_revision_keeps_data(db_url, populated, revision):
-    rows, statuses = populated
+    rows, _ = populated
     engine = create_tracker_engine(db_url)
 
     migrate.downgrade(engine, revision)
@@ -191,7 +191,7 @@ def backups(db_url: str) -> list[Path]:
 def test_upgrade_of_existing_database_keeps_data(
     db_url, populated, tmp_path, monkeypatch
 ):
-    rows, statuses = populated
+    rows, _ = populated
     install_next_release(tmp_path, monkeypatch)
 
     database = open_database(db_url)
@@ -260,7 +260,7 @@ def test_table_rebuild_keeps_rows_that_refer_to_it(
     # Dropping a column makes Alembic rebuild the learners table on SQLite
     # (copy, drop, rename), which the events, progress and cohort_members
     # rows refer to by foreign key.
-    rows, statuses = populated
+    rows, _ = populated
     install_next_release(tmp_path, monkeypatch)
     open_database(db_url).dispose()
     engine = create_tracker_engine(db_url)

@@ -233,7 +233,9 @@ class Database:
         A write session on SQLite starts with BEGIN IMMEDIATE, so it waits for
         the write lock at the start instead of failing halfway through.
         """
-        session = Session(self._writer if write else self.engine, expire_on_commit=False)
+        session = Session(
+            self._writer if write else self.engine, expire_on_commit=False
+        )
         try:
             yield session
             session.commit()
@@ -450,7 +452,10 @@ def _sync_bundled_if_needed(database: Database) -> None:
         )
     if has_modules and settings.get("catalog_source") != "bundled":
         return
-    if has_modules and settings.get("catalog_fingerprint") == paths.bundled_fingerprint():
+    if (
+        has_modules
+        and settings.get("catalog_fingerprint") == paths.bundled_fingerprint()
+    ):
         return
     from .catalog import sync_catalog
 

@@ -406,7 +406,9 @@ def _record(
     now = utcnow()
     when = at or now
 
-    unique = list({m.id: m for m in sorted(targets, key=lambda m: m.position or 0)}.values())
+    unique = list(
+        {m.id: m for m in sorted(targets, key=lambda m: m.position or 0)}.values()
+    )
     status = _status_from_session(session, handle)
     views = {m.slug: m for m in status.modules}
     completed = {m.slug for m in status.modules if m.state == COMPLETED}
