@@ -101,7 +101,7 @@ def populated(db_url: str) -> tuple[Snapshot, list[str]]:
 
 @pytest.mark.parametrize("revision", REVISIONS)
 def test_revision_keeps_data(db_url, populated, revision):
-    rows, _ = populated
+    rows, statuses = populated
     engine = create_tracker_engine(db_url)
 
     migrate.downgrade(engine, revision)
@@ -191,7 +191,7 @@ def backups(db_url: str) -> list[Path]:
 def test_upgrade_of_existing_database_keeps_data(
     db_url, populated, tmp_path, monkeypatch
 ):
-    rows, _ = populated
+    rows, statuses = populated
     install_next_release(tmp_path, monkeypatch)
 
     database = open_database(db_url)
