@@ -166,7 +166,10 @@ def postgres_version(server_url: str) -> str:
     return str(version)
 
 
-def machine(server_url: str | None, load: tuple[float, float, float]) -> list[str]:
+Load = tuple[float, float, float]
+
+
+def machine(server_url: str | None, before: Load, after: Load) -> list[str]:
     memory = "unknown"
     meminfo = Path("/proc/meminfo")
     if meminfo.exists():
@@ -178,8 +181,10 @@ def machine(server_url: str | None, load: tuple[float, float, float]) -> list[st
         f"- system: {platform.system()} {platform.release()} {platform.machine()}",
         f"- Python {platform.python_version()}",
         f"- SQLite {sqlite3.sqlite_version}",
-        "- load average before the run (1, 5, 15 min): "
-        + ", ".join(f"{value:.2f}" for value in load),
+        "- load average (1, 5, 15 min) before the run: "
+        + ", ".join(f"{value:.2f}" for value in before)
+        + "; after it, its own writers included: "
+        + ", ".join(f"{value:.2f}" for value in after),
     ]
     if server_url:
         lines.append(f"- PostgreSQL {postgres_version(server_url)} on 127.0.0.1")
@@ -190,7 +195,8 @@ def results_section(
     runs: list[Run],
     command: str,
     server_url: str | None,
-    load: tuple[float, float, float],
+    before: Load,
+    after: Load,
 ) -> str:
     date = datetime.now(timezone.utc).strftime("%Y-%m-%d")
     lines = [
@@ -208,7 +214,7 @@ def results_section(
         "the last one finishes). Other processes on the machine compete for the same",
         "cores, so compare runs made at a similar load average.",
         "",
-        *machine(server_url, load),
+        *machine(server_url, before, after),
         "",
         f"Each row is the median of {len(runs[0].seconds)} runs, each on a new database,",
         "with the lowest and highest rate beside it.",
@@ -263,7 +269,7 @@ def main() -> None:
     server_url = None if arguments.no_postgres else arguments.postgres_url
     backends = ["sqlite"] + ([] if server_url is None else ["postgresql"])
 
-    load = os.getloadavg()
+    before = os.getloadavg()
     runs = []
     print("backend     writers  events  events/s (median)  events/s (range)")
     for backend in backends:
@@ -279,7 +285,8 @@ def main() -> None:
             )
     if not arguments.no_write:
         command = "python benchmarks/write_throughput.py " + " ".join(sys.argv[1:])
-        write_results(results_section(runs, command.strip(), server_url, load))
+        after = os.getloadavg()
+        write_results(results_section(runs, command.strip(), server_url, before, after))
         print(f"Written to {RESULTS}")
 
 
