@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import Pool
 
 from tracker.cli import cli
 from tracker.db import Database, open_database
@@ -29,6 +30,34 @@ def app_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("TT_PROGRESS_DB", raising=False)
     monkeypatch.delenv("TT_PROGRESS_BUSY_TIMEOUT", raising=False)
     return home
+
+
+# A test that connects to a database must ask for one of these fixtures, so
+# that it runs on every backend (db_url) or says it is about one (the others).
+# A test of code that builds a scratch SQLite database of its own says so
+# with the scratch_database mark instead.
+DATABASE_FIXTURES = {"db_url", "sqlite_url", "postgres_url"}
+
+
+@pytest.fixture(autouse=True)
+def database_fixture_check(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail a test that connects to a database without a database fixture."""
+    connections: list[object] = []
+
+    def count(dbapi_connection: object, _record: object) -> None:
+        connections.append(dbapi_connection)
+
+    event.listen(Pool, "connect", count)
+    yield
+    event.remove(Pool, "connect", count)
+    declared = DATABASE_FIXTURES & set(
+        request.fixturenames
+    ) or request.node.get_closest_marker("scratch_database")
+    if connections and not declared:
+        pytest.fail(
+            f"{request.node.nodeid} connected to a database without the db_url, "
+            "database or run fixture, so it never runs on PostgreSQL."
+        )
 
 
 def _postgres_admin_url() -> str:
@@ -83,7 +112,9 @@ def run(db_url: str, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untype
 
     def invoke(*args: str, exit_code: int = 0, input: str | None = None) -> Result:
         result = runner.invoke(cli, list(args), input=input, catch_exceptions=True)
-        if result.exception is not None and not isinstance(result.exception, SystemExit):
+        if result.exception is not None and not isinstance(
+            result.exception, SystemExit
+        ):
             raise result.exception
         assert "Traceback" not in result.output
         assert result.exit_code == exit_code, result.output

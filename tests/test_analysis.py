@@ -356,6 +356,7 @@ def test_upstream_synced_into_each_backend(database, upstream_catalog):
     assert analyzer.get_learning_path("dense") == LEARNING_PATH[:7]
 
 
+@pytest.mark.scratch_database
 def test_upstream_folder_through_a_temporary_database(upstream_catalog):
     with TinyTorchAnalyzer(modules_dir=upstream_catalog) as analyzer:
         scratch = Path(analyzer.database.engine.url.database).parent

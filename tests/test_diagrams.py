@@ -147,6 +147,7 @@ def test_bare_curriculum_uses_no_state_colours(database):
     assert faces == {"#ffffff"}
 
 
+@pytest.mark.scratch_database
 @pytest.mark.parametrize(
     ("kind", "layout", "size"),
     [

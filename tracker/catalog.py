@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from . import graph as graphs
 from . import paths, schema
-from .db import Database
+from .db import Database, lock_for_writers
 from .metadata import Catalog, ModuleRecord, read_catalog
 from .models import (
     Component,
@@ -91,6 +91,7 @@ def sync_catalog(
     if check:
         return report
     with database.session(write=True) as session:
+        lock_for_writers(session, "catalog")
         _apply(session, catalog, report)
         if not report.changed:
             # Nothing to write: a rollback keeps the file untouched.

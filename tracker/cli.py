@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from .errors import InputError, MetadataError, TrackerError
 
@@ -82,18 +83,31 @@ def open_db(db_url: str | None, **kwargs: Any):  # type: ignore[no-untyped-def]
     return open_database(db_url, **kwargs)
 
 
-def with_database(function: Callable[..., Any]) -> Callable[..., Any]:
-    """Open the database from ``--db`` and pass it as ``database``; close it after."""
+def with_database(
+    function: Callable[..., Any] | None = None, *, read_only: bool = False
+) -> Any:
+    """Open the database from ``--db`` and pass it as ``database``; close it after.
 
-    @functools.wraps(function)
-    def wrapper(*args: Any, db_url: str | None = None, **kwargs: Any) -> Any:
-        database = open_db(db_url)
-        try:
-            return function(*args, database=database, **kwargs)
-        finally:
-            database.dispose()
+    Use ``@with_database(read_only=True)`` on commands that only read: they
+    create no database given with ``--db`` on the command line, so that a
+    mistyped path is reported rather than created. ``TT_PROGRESS_DB`` and the
+    default database are created on first use by every command.
+    """
 
-    return db_option(wrapper)
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(command)
+        def wrapper(*args: Any, db_url: str | None = None, **kwargs: Any) -> Any:
+            source = click.get_current_context().get_parameter_source("db_url")
+            must_exist = read_only and source == ParameterSource.COMMANDLINE
+            database = open_db(db_url, must_exist=must_exist)
+            try:
+                return command(*args, database=database, **kwargs)
+            finally:
+                database.dispose()
+
+        return db_option(wrapper)
+
+    return decorate(function) if function is not None else decorate
 
 
 @click.group(cls=TrackerGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -159,7 +173,7 @@ def undo(modules: tuple[str, ...], user: str | None, database: Any) -> None:
 @click.option("--chart", "chart", metavar="FILE", help="Also write a chart (.png, .svg or .pdf).")
 @user_option
 @json_option
-@with_database
+@with_database(read_only=True)
 def status(chart: str | None, user: str | None, as_json: bool, database: Any) -> None:
     """Show completed modules, hours done and left, and every module's state."""
     from .progress import learner_status
@@ -185,7 +199,7 @@ def status(chart: str | None, user: str | None, as_json: bool, database: Any) ->
 @click.option("--goal", metavar="MODULE", help="Only what this module needs.")
 @user_option
 @json_option
-@with_database
+@with_database(read_only=True)
 def next_(goal: str | None, user: str | None, as_json: bool, database: Any) -> None:
     """List every module ready now, ranked, with the reason and the hours left."""
     from .progress import recommend
@@ -201,7 +215,7 @@ def next_(goal: str | None, user: str | None, as_json: bool, database: Any) -> N
 @cli.command(short_help="List the catalog with a learner's states.")
 @user_option
 @json_option
-@with_database
+@with_database(read_only=True)
 def modules(user: str | None, as_json: bool, database: Any) -> None:
     """List every module with its number, layer, difficulty, hours and state."""
     from .progress import learner_status
@@ -233,7 +247,7 @@ def modules(user: str | None, as_json: bool, database: Any) -> None:
 @cli.command(short_help="Show one module's metadata.")
 @click.argument("module")
 @json_option
-@with_database
+@with_database(read_only=True)
 def info(module: str, as_json: bool, database: Any) -> None:
     """Show MODULE's metadata, prerequisites, what it enables and its components."""
     from .course import module_info
@@ -272,7 +286,7 @@ def info(module: str, as_json: bool, database: Any) -> None:
 @cli.command(short_help="Print the learning path.")
 @click.option("--goal", metavar="MODULE", help="Only the path to this module.")
 @json_option
-@with_database
+@with_database(read_only=True)
 def path(goal: str | None, as_json: bool, database: Any) -> None:
     """Print the modules in a valid learning order (ties broken by number)."""
     from .course import learning_path
@@ -363,19 +377,15 @@ def db_upgrade(db_url: str | None) -> None:
 @db.command("current")
 @db_option
 def db_current(db_url: str | None) -> None:
-    """Print the schema revision, without changing anything."""
-    from .db import create_tracker_engine, display_url, resolve_url, schema_version
+    """Print the schema revision, without creating or changing anything."""
+    from .db import schema_revision
     from .migrate import head_revision
 
-    url = resolve_url(db_url)
-    engine = create_tracker_engine(url)
-    try:
-        version, _ = schema_version(engine)
-    finally:
-        engine.dispose()
+    url, version, exists = schema_revision(db_url)
     head = head_revision()
     state = "up to date" if version == head else f"behind head {head}"
-    click.echo(f"{display_url(url)}: revision {version or 'none'} ({state}).")
+    missing = "" if exists else " No database file exists there yet."
+    click.echo(f"{url}: revision {version or 'none'} ({state}).{missing}")
 
 
 @cli.group(short_help="Draw charts of the curriculum or a cohort.")
@@ -388,6 +398,7 @@ def chart() -> None:
 from . import (
     cli_cohort,  # noqa: F401
     cli_overview,  # noqa: F401
+    cli_sharing,  # noqa: F401
 )
 
 

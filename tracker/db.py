@@ -9,20 +9,22 @@ from __future__ import annotations
 
 import logging
 import os
-import sqlite3
-from collections.abc import Iterator
+import random
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import create_engine, event, inspect, select, text
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 
 from . import paths
 from .errors import DatabaseBusyError, DatabaseError, InputError
 from .schema import modules, settings
+from .sqlite_files import backup_sqlite, check_sqlite_file, is_blank, sqlite_file
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -33,7 +35,17 @@ log = logging.getLogger(__name__)
 # equals Alembic's head, so that opening a current database needs no Alembic.
 SCHEMA_HEAD = "0002"
 DEFAULT_BUSY_TIMEOUT = 30.0
-_SQLITE_HEADER = b"SQLite format 3\x00"
+# PostgreSQL aborts a deadlock victim (SQLSTATE 40P01) and a transaction that
+# hit a serialization failure (40001). `Database.transaction` runs such a
+# transaction again, up to this many attempts in all.
+WRITE_ATTEMPTS = 5
+_RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
+# 55P03 is PostgreSQL's lock_not_available, raised when lock_timeout expires.
+_LOCK_NOT_AVAILABLE = "55P03"
+# Keys of the PostgreSQL advisory locks taken by `lock_for_writers`.
+ADVISORY_LOCK_KEYS = {"schema": 7_474_000_001, "catalog": 7_474_000_002}
+
+T = TypeVar("T")
 
 
 def resolve_url(url: str | None) -> str:
@@ -74,28 +86,10 @@ def display_url(url: str) -> str:
         return url
 
 
-def _sqlite_file(url: str) -> Path | None:
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite":
-        return None
-    database = parsed.database
-    if not database or database == ":memory:" or database.startswith("file:"):
-        return None
-    return Path(database)
-
-
-def _check_sqlite_file(path: Path) -> None:
-    if path.is_dir():
-        raise DatabaseError(f"{path} is a folder, not a database file. Give a file.")
-    if not path.exists() or path.stat().st_size == 0:
-        return
-    with path.open("rb") as handle:
-        header = handle.read(len(_SQLITE_HEADER))
-    if header != _SQLITE_HEADER:
-        raise DatabaseError(
-            f"{path} is not a SQLite database (its first bytes are not the SQLite "
-            "header). Check the --db value or TT_PROGRESS_DB."
-        )
+def _has_foreign_tables(cursor: Any) -> bool:
+    rows = cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+    names = {row[0] for row in rows}
+    return bool(names) and "alembic_version" not in names
 
 
 def _configure_sqlite(engine: Engine, timeout: float) -> None:
@@ -107,8 +101,12 @@ def _configure_sqlite(engine: Engine, timeout: float) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-        cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
+        # WAL mode is stored in the file, so it is switched on once. A file with
+        # another program's tables is left as it is, because opening it fails.
+        mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
+        if mode != "wal" and not _has_foreign_tables(cursor):
+            cursor.execute("PRAGMA journal_mode = WAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -117,8 +115,19 @@ def _configure_sqlite(engine: Engine, timeout: float) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+def _configure_postgresql(engine: Engine, timeout: float) -> None:
+    # lock_timeout = 0 would mean "wait forever", so the shortest wait is 1 ms.
+    milliseconds = max(int(timeout * 1000), 1)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(f"SET lock_timeout = {milliseconds}")
+        dbapi_connection.commit()
+
+
 def create_tracker_engine(url: str) -> Engine:
-    """Create an engine with the project's SQLite settings applied."""
+    """Create an engine with the project's SQLite or PostgreSQL settings applied."""
     timeout = busy_timeout()
     try:
         parsed = make_url(url)
@@ -147,20 +156,68 @@ def create_tracker_engine(url: str) -> Engine:
         ) from None
     if backend == "sqlite":
         _configure_sqlite(engine, timeout)
+    elif backend == "postgresql":
+        _configure_postgresql(engine, timeout)
     return engine
+
+
+def _sqlstate(err: BaseException | None) -> str | None:
+    if isinstance(err, DBAPIError):
+        return getattr(err.orig, "sqlstate", None)
+    return None
+
+
+def is_write_conflict(err: BaseException | None) -> bool:
+    """Return whether PostgreSQL aborted a transaction that may simply run again."""
+    return _sqlstate(err) in _RETRYABLE_SQLSTATES
 
 
 def translate_error(err: SQLAlchemyError, url: str) -> DatabaseError:
     """Turn a driver error into one readable `DatabaseError`."""
-    message = str(getattr(err, "orig", err)).strip().splitlines()[0]
-    if isinstance(err, OperationalError) and (
-        "database is locked" in message or "lock timeout" in message
+    lines = str(getattr(err, "orig", None) or err).strip().splitlines()
+    message = lines[0] if lines else type(err).__name__
+    sqlstate = _sqlstate(err)
+    if (
+        "database is locked" in message
+        or sqlstate == _LOCK_NOT_AVAILABLE
+        or sqlstate in _RETRYABLE_SQLSTATES
     ):
         return DatabaseBusyError(
             f"The database is busy ({display_url(url)}): another process holds its "
             "lock. Try again in a moment."
         )
+    path = sqlite_file(url)
+    if path is not None and (
+        "malformed" in message or "file is not a database" in message
+    ):
+        return DatabaseError(
+            f"The database file {path} is damaged or truncated ({message}). Restore "
+            f"it from a copy, such as the {path.name}.<date>.bak kept beside it "
+            "before each schema upgrade, or point --db at another file."
+        )
+    if path is None and message.startswith("connection"):
+        return DatabaseError(
+            f"Cannot connect to {display_url(url)}: {message}. Check that the server "
+            "is running and that the host, port, user and database in the URL are "
+            "right."
+        )
     return DatabaseError(f"Database error on {display_url(url)}: {message}")
+
+
+def lock_for_writers(connection: Connection | Session, name: str) -> None:
+    """Make transactions that write the same whole-database part wait for each other.
+
+    ``name`` is a key of `ADVISORY_LOCK_KEYS`. On PostgreSQL this takes an
+    advisory lock held until the transaction ends. On SQLite a write
+    transaction already holds the database's only write lock (BEGIN IMMEDIATE),
+    so nothing more is needed.
+    """
+    bind = connection.get_bind() if hasattr(connection, "get_bind") else connection
+    if bind.dialect.name == "postgresql":
+        connection.execute(
+            text("SELECT pg_advisory_xact_lock(:key)"),
+            {"key": ADVISORY_LOCK_KEYS[name]},
+        )
 
 
 class Database:
@@ -211,6 +268,38 @@ class Database:
         except SQLAlchemyError as err:
             raise translate_error(err, self.url) from err
 
+    def transaction(self, work: Callable[[Any], T], *, orm: bool = False) -> T:
+        """Run ``work`` in a write transaction and commit, retrying a write conflict.
+
+        ``work`` receives a Core connection, or an ORM session when ``orm``
+        is true.
+
+        A transaction that PostgreSQL aborted as a deadlock victim or for a
+        serialization failure runs again from the start, up to
+        `WRITE_ATTEMPTS` attempts in all, so ``work`` must change nothing
+        outside its transaction. The last failure raises `DatabaseBusyError`.
+        """
+        attempt = 1
+        while True:
+            try:
+                opened = self.session if orm else self.connect
+                with opened(write=True) as executor:
+                    return work(executor)
+            except DatabaseError as err:
+                if attempt >= WRITE_ATTEMPTS or not is_write_conflict(err.__cause__):
+                    raise
+                delay = random.uniform(0.0, 0.02 * 2**attempt)
+                log.info(
+                    "Write conflict on %s (%s); attempt %d of %d in %.3f s",
+                    display_url(self.url),
+                    _sqlstate(err.__cause__),
+                    attempt + 1,
+                    WRITE_ATTEMPTS,
+                    delay,
+                )
+                time.sleep(delay)
+                attempt += 1
+
     def dispose(self) -> None:
         self.engine.dispose()
 
@@ -223,32 +312,21 @@ class Database:
 
 
 def schema_version(engine: Engine) -> tuple[str | None, bool]:
-    """Return (Alembic revision or None, whether the database has any table)."""
+    """Return (Alembic revision or None, whether the database has any other table).
+
+    An ``alembic_version`` table alone, as a downgrade to base leaves it, counts
+    as no table.
+    """
     with engine.connect() as connection:
         try:
             row = connection.execute(text("SELECT version_num FROM alembic_version"))
             versions = [r[0] for r in row]
-            return (versions[0] if versions else None), True
+            if versions:
+                return versions[0], True
         except SQLAlchemyError:
             connection.rollback()
-        tables = inspect(connection).get_table_names()
+        tables = set(inspect(connection).get_table_names()) - {"alembic_version"}
         return None, bool(tables)
-
-
-def backup_sqlite(path: Path) -> Path:
-    """Copy a SQLite file beside itself with a UTC date, using the backup API."""
-    stamp = utcnow().strftime("%Y%m%dT%H%M%SZ")
-    target = path.with_name(f"{path.name}.{stamp}.bak")
-    source = sqlite3.connect(str(path))
-    try:
-        destination = sqlite3.connect(str(target))
-        try:
-            source.backup(destination)
-        finally:
-            destination.close()
-    finally:
-        source.close()
-    return target
 
 
 def upgrade_schema(database: Database, revision: str = "head") -> None:
@@ -258,10 +336,33 @@ def upgrade_schema(database: Database, revision: str = "head") -> None:
     migrate.upgrade(database.engine, revision)
 
 
+def schema_revision(url: str | None) -> tuple[str, str | None, bool]:
+    """Return (the URL for display, its Alembic revision or None, whether it exists).
+
+    Nothing is created or changed: a missing SQLite file is reported as not
+    existing, an empty one as existing with no revision.
+    """
+    url = resolve_url(url)
+    path = sqlite_file(url)
+    if path is not None:
+        check_sqlite_file(path)
+        if is_blank(path):
+            return display_url(url), None, path.exists()
+    engine = create_tracker_engine(url)
+    try:
+        version, _ = schema_version(engine)
+    except SQLAlchemyError as err:
+        raise translate_error(err, url) from err
+    finally:
+        engine.dispose()
+    return display_url(url), version, True
+
+
 def open_database(
     url: str | None = None,
     *,
     create: bool = True,
+    must_exist: bool = False,
     sync_catalog: bool = True,
 ) -> Database:
     """Open a tracker database, creating or upgrading its schema when needed.
@@ -269,28 +370,30 @@ def open_database(
     With ``sync_catalog``, the bundled catalog is synced when the database has
     no catalog or the bundled files changed since they were last synced.
     ``create=False`` opens without writing anything: a database with no schema
-    raises `DatabaseError` instead of being created.
+    or an older one raises `DatabaseError` instead of being created or upgraded.
+    ``must_exist=True`` raises `DatabaseError` for a database without a
+    tt-progress schema (a missing or empty SQLite file, a database without
+    tables) instead of creating one, but still upgrades and syncs an existing
+    tt-progress database.
     """
     url = resolve_url(url)
-    sqlite_path = _sqlite_file(url)
-    if sqlite_path is not None:
-        _check_sqlite_file(sqlite_path)
-        if not create and not sqlite_path.exists():
-            raise DatabaseError(
-                f"No database at {sqlite_path}. Check --db, or run a command that "
-                "records progress to create it."
-            )
-        if create:
+    may_create = create and not must_exist
+    path = sqlite_file(url)
+    if path is not None:
+        check_sqlite_file(path)
+        if not may_create and is_blank(path):
+            raise _no_sqlite_database(path, must_exist)
+        if may_create:
             try:
-                sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+                path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as err:
                 raise DatabaseError(
-                    f"Cannot create the folder {sqlite_path.parent}: {err.strerror}."
+                    f"Cannot create the folder {path.parent}: {err.strerror}."
                 ) from None
     engine = create_tracker_engine(url)
     database = Database(url, engine)
     try:
-        _prepare(database, sqlite_path, create, sync_catalog)
+        _prepare(database, path, create, may_create, sync_catalog)
     except SQLAlchemyError as err:
         engine.dispose()
         raise translate_error(err, url) from err
@@ -300,28 +403,66 @@ def open_database(
     return database
 
 
+def _no_sqlite_database(path: Path, must_exist: bool) -> DatabaseError:
+    found = "No database" if not path.exists() else "An empty file (0 bytes)"
+    if not must_exist:
+        return DatabaseError(
+            f"{found} at {path}. Check --db, or run a command that records "
+            "progress to create it."
+        )
+    return DatabaseError(
+        f"{found} at {path}, and commands that only read do not create a database "
+        "given with --db. Check the path, or create the database with: "
+        f"tt-progress db upgrade --db {path}"
+    )
+
+
 def _prepare(
-    database: Database, sqlite_path: Path | None, create: bool, sync_catalog: bool
+    database: Database,
+    path: Path | None,
+    create: bool,
+    may_create: bool,
+    sync_catalog: bool,
 ) -> None:
+    url = display_url(database.url)
     version, has_tables = schema_version(database.engine)
     if version is None and has_tables:
         raise DatabaseError(
-            f"{display_url(database.url)} has tables but no tt-progress schema "
-            "version, so it was not created by tt-progress. Point --db at a new "
-            "database, or at one that tt-progress created."
+            f"{url} has tables but no tt-progress schema version, so it was not "
+            "created by tt-progress. Point --db at a new database, or at one that "
+            "tt-progress created."
         )
-    if version != SCHEMA_HEAD:
+    if version is None and not may_create:
+        raise DatabaseError(
+            f"{url} has no tt-progress schema, and commands that only read do not "
+            "create one in a database given with --db. Check the URL, or create "
+            f"the schema with: tt-progress db upgrade --db {url}"
+        )
+    if version is not None and version != SCHEMA_HEAD:
         if not create:
             raise DatabaseError(
-                f"{display_url(database.url)} has no current tt-progress schema "
-                f"(found {version or 'none'}). Run: tt-progress db upgrade"
+                f"{url} has an older tt-progress schema (revision {version}). "
+                "Run: tt-progress db upgrade"
             )
-        if version is not None and sqlite_path is not None:
-            copy = backup_sqlite(sqlite_path)
-            log.info("Copied %s to %s before upgrading it", sqlite_path, copy)
+        _check_known_revision(url, version)
+        if path is not None:
+            copy = backup_sqlite(path)
+            log.info("Copied %s to %s before upgrading it", path, copy)
+    if version != SCHEMA_HEAD:
         upgrade_schema(database)
     if sync_catalog and create:
         _sync_bundled_if_needed(database)
+
+
+def _check_known_revision(url: str, version: str) -> None:
+    from . import migrate
+
+    if version not in migrate.revisions():
+        raise DatabaseError(
+            f"{url} has schema revision {version!r}, which this tt-progress does "
+            "not know: a newer tt-progress wrote it. Upgrade tt-progress to use "
+            "this database."
+        )
 
 
 def _sync_bundled_if_needed(database: Database) -> None:

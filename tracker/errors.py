@@ -37,3 +37,11 @@ class DatabaseBusyError(DatabaseError):
 
 class OperationError(TrackerError):
     """A valid request that cannot be carried out in the current state."""
+
+
+class CatalogMismatchError(OperationError):
+    """Two databases hold different catalogs, so events cannot move between them."""
+
+    def __init__(self, message: str, differences: list[str]) -> None:
+        super().__init__("\n".join([message, *(f"  {line}" for line in differences)]))
+        self.differences = differences

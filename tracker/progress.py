@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
 from .db import Database, utcnow
 from .errors import InputError, OperationError
@@ -384,35 +384,53 @@ def record_events(
     if not names:
         raise InputError("Name at least one module.")
     handle = current_handle(user)
+
+    def write(connection: Connection) -> list[EventOutcome]:
+        return _record(connection, handle, names, kind, at, source)
+
+    return database.transaction(write)
+
+
+def _record(
+    connection: Connection,
+    handle: str,
+    names: list[str],
+    kind: str,
+    at: datetime | None,
+    source: str,
+) -> list[EventOutcome]:
+    targets = [resolve_module(connection, name) for name in names]
+    retired = [m.slug for m in targets if m.retired]
+    if retired:
+        raise OperationError(
+            f"Module {', '.join(retired)} was retired from the catalog, so no "
+            "new progress can be recorded on it."
+        )
+
+    learner = ensure_learner(connection, handle, utcnow())
+    lock_learner(connection, learner.id)
+    # Read the clock only once the learner's lock is held, so that events
+    # recorded "now" by concurrent writers are in the order they were decided.
     now = utcnow()
     when = at or now
-    with database.connect(write=True) as connection:
-        targets = [resolve_module(connection, name) for name in names]
-        retired = [m.slug for m in targets if m.retired]
-        if retired:
-            raise OperationError(
-                f"Module {', '.join(retired)} was retired from the catalog, so no "
-                "new progress can be recorded on it."
-            )
-        learner = ensure_learner(connection, handle, now)
-        lock_learner(connection, learner.id)
-        ordered = sorted(targets, key=lambda m: m.position or 0)
-        unique = list({m.id: m for m in ordered}.values())
-        status = status_for(connection, handle)
-        views = {m.slug: m for m in status.modules}
-        completed = {m.slug for m in status.modules if m.state == COMPLETED}
-        outcomes = []
-        for module in unique:
-            view = views[module.slug]
-            outcome = _decide(view, kind, completed)
-            if outcome.recorded:
-                add_event(connection, learner.id, module.id, kind, when, now, source)
-                recompute_progress(connection, learner.id, [module.id], now)
-                if kind == COMPLETED:
-                    completed.add(module.slug)
-                elif kind == "reset":
-                    completed.discard(module.slug)
-            outcomes.append(outcome)
+
+    ordered = sorted(targets, key=lambda m: m.position or 0)
+    unique = list({m.id: m for m in ordered}.values())
+    status = status_for(connection, handle)
+    views = {m.slug: m for m in status.modules}
+    completed = {m.slug for m in status.modules if m.state == COMPLETED}
+    outcomes = []
+    for module in unique:
+        view = views[module.slug]
+        outcome = _decide(view, kind, completed)
+        if outcome.recorded:
+            add_event(connection, learner.id, module.id, kind, when, now, source)
+            recompute_progress(connection, learner.id, [module.id], now)
+            if kind == COMPLETED:
+                completed.add(module.slug)
+            elif kind == "reset":
+                completed.discard(module.slug)
+        outcomes.append(outcome)
     return outcomes
 
 
