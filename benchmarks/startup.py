@@ -47,19 +47,32 @@ def run_once(command: list[str], env: dict[str, str]) -> tuple[float, int]:
 def measure(rounds: int) -> dict[str, tuple[float, int]]:
     executable = shutil.which("tt-progress", path=str(Path(sys.executable).parent))
     if executable is None:
-        raise SystemExit("tt-progress is not installed beside this Python: pip install .")
+        raise SystemExit(
+            "tt-progress is not installed beside this Python: pip install ."
+        )
     with tempfile.TemporaryDirectory() as folder:
         env = {**os.environ, "TT_PROGRESS_HOME": folder, "TT_PROGRESS_USER": "bench"}
         database = Path(folder) / "progress.db"
         # One warm-up call creates the schema and syncs the catalog.
         run_once([executable, "complete", "introduction"], env)
         commands = {
-            "python -c 'import sqlite3'": lambda i: [sys.executable, "-c", "import sqlite3"],
+            "python -c 'import sqlite3'": lambda i: [
+                sys.executable,
+                "-c",
+                "import sqlite3",
+            ],
             "SQLAlchemy Core reference": lambda i: [
-                sys.executable, str(HERE / "core_reference.py"), str(database), f"core-{i}",
+                sys.executable,
+                str(HERE / "core_reference.py"),
+                str(database),
+                f"core-{i}",
             ],
             "tt-progress complete": lambda i: [
-                executable, "complete", "tensor", "--user", f"learner-{i}",
+                executable,
+                "complete",
+                "tensor",
+                "--user",
+                f"learner-{i}",
             ],
             "tt-progress status": lambda i: [executable, "status"],
         }
@@ -117,7 +130,9 @@ def record(text: str) -> None:
         start = current.index(HEADING)
         following = current.find("\n## ", start + len(HEADING))
         end = following + 1 if following != -1 else len(current)
-        current = current[:start] + body + ("\n" if following != -1 else "") + current[end:]
+        current = (
+            current[:start] + body + ("\n" if following != -1 else "") + current[end:]
+        )
     else:
         current = current.rstrip("\n") + "\n\n" + body
     RESULTS.write_text(current)

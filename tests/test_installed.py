@@ -25,7 +25,9 @@ def run_installed(*args: str, env: dict[str, str], importtime: bool = False):
     command = [executable(), *args]
     if importtime:
         command = [sys.executable, "-X", "importtime", *command]
-    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        command, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
 
 
 @pytest.fixture
@@ -59,8 +61,12 @@ def test_complete_and_status_with_chart(env, tmp_path):
 
 def test_python_dash_m(env):
     result = subprocess.run(
-        [sys.executable, "-m", "tracker", "path"], env=env, capture_output=True,
-        text=True, timeout=120, check=False,
+        [sys.executable, "-m", "tracker", "path"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert "capstone" in result.stdout
@@ -75,7 +81,13 @@ def test_bad_input_exits_2_without_traceback(env):
 
 @pytest.mark.parametrize(
     "args",
-    [("complete", "tensor"), ("status",), ("next",), ("modules",), ("status", "--json")],
+    [
+        ("complete", "tensor"),
+        ("status",),
+        ("next",),
+        ("modules",),
+        ("status", "--json"),
+    ],
 )
 def test_learner_commands_skip_heavy_imports(env, args):
     # The first run creates the schema and syncs the catalog, which may

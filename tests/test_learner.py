@@ -34,7 +34,9 @@ def test_complete_tensor_then_status(run):
     assert "Hours remaining: 79-101 h (1 module has no estimate: capstone)" in status
     assert "Next: introduction" in status
     assert "02  tensor        completed" in status
-    assert "06  spatial       locked     3           6-8 h   dense (+5 before)" in status
+    assert (
+        "06  spatial       locked     3           6-8 h   dense (+5 before)" in status
+    )
 
 
 def test_status_json(run):
@@ -44,14 +46,29 @@ def test_status_json(run):
     assert data["completed"] == 2
     assert data["total"] == 17
     assert data["percent"] == 11.8
-    assert data["counts"] == {"completed": 2, "in_progress": 0, "ready": 1, "locked": 14}
+    assert data["counts"] == {
+        "completed": 2,
+        "in_progress": 0,
+        "ready": 1,
+        "locked": 14,
+    }
     assert data["hours_done"] == {"low": 2.0, "high": 4.0, "unestimated": []}
-    assert data["hours_remaining"] == {"low": 81.0, "high": 103.0, "unestimated": ["capstone"]}
+    assert data["hours_remaining"] == {
+        "low": 81.0,
+        "high": 103.0,
+        "unestimated": ["capstone"],
+    }
     first = data["modules"][0]
     assert first["slug"] == "introduction"
     assert first["completed_at"] == "2026-09-19T10:21:00+00:00"
     assert [m["slug"] for m in data["modules"]][:7] == [
-        "introduction", "setup", "tensor", "activations", "layers", "dataloader", "dense",
+        "introduction",
+        "setup",
+        "tensor",
+        "activations",
+        "layers",
+        "dataloader",
+        "dense",
     ]
 
 
@@ -111,7 +128,11 @@ def test_next_ranks_with_reasons(run):
     activations = data["next"][1]
     assert activations["dependants"] == 12
     assert activations["unlocks_now"] == ["layers", "autograd"]
-    assert data["remaining_hours"] == {"low": 77.0, "high": 97.0, "unestimated": ["capstone"]}
+    assert data["remaining_hours"] == {
+        "low": 77.0,
+        "high": 97.0,
+        "unestimated": ["capstone"],
+    }
     text = run("next").stdout
     assert "1. dataloader" in text
     assert "Remaining to finish the course: 77-97 h over 14 modules" in text
@@ -121,7 +142,13 @@ def test_next_with_goal(run):
     run("complete", "introduction", "setup", "tensor")
     data = json.loads(run("next", "--json", "--goal", "cnn").stdout)
     assert data["goal"] == "spatial"
-    assert data["remaining_modules"] == ["activations", "layers", "dataloader", "dense", "spatial"]
+    assert data["remaining_modules"] == [
+        "activations",
+        "layers",
+        "dataloader",
+        "dense",
+        "spatial",
+    ]
     assert data["remaining_hours"] == {"low": 23.0, "high": 29.0, "unestimated": []}
     assert [item["slug"] for item in data["next"]] == ["activations", "dataloader"]
 
@@ -134,20 +161,59 @@ def test_modules_info_and_path(run):
     info = json.loads(run("info", "cnn", "--json").stdout)
     assert info["slug"] == "spatial"
     assert info["aliases"] == ["06", "06_spatial", "cnn"]
-    assert info["prerequisites"] == ["setup", "tensor", "activations", "layers", "dataloader", "dense"]
-    assert info["enables"] == ["attention", "training", "kernels", "benchmarking", "mlops", "capstone"]
-    assert info["components"][1] == {"name": "Conv2D", "kind": None, "description": None}
+    assert info["prerequisites"] == [
+        "setup",
+        "tensor",
+        "activations",
+        "layers",
+        "dataloader",
+        "dense",
+    ]
+    assert info["enables"] == [
+        "attention",
+        "training",
+        "kernels",
+        "benchmarking",
+        "mlops",
+        "capstone",
+    ]
+    assert info["components"][1] == {
+        "name": "Conv2D",
+        "kind": None,
+        "description": None,
+    }
     text = run("info", "compression").stdout
-    assert "CompressionMetrics (class): Counts parameters and measures model size." in text
+    assert (
+        "CompressionMetrics (class): Counts parameters and measures model size." in text
+    )
     path = json.loads(run("path", "--json").stdout)
     assert [row["slug"] for row in path] == [
-        "introduction", "setup", "tensor", "activations", "layers", "dataloader",
-        "dense", "spatial", "attention", "autograd", "optimizers", "training",
-        "compression", "kernels", "benchmarking", "mlops", "capstone",
+        "introduction",
+        "setup",
+        "tensor",
+        "activations",
+        "layers",
+        "dataloader",
+        "dense",
+        "spatial",
+        "attention",
+        "autograd",
+        "optimizers",
+        "training",
+        "compression",
+        "kernels",
+        "benchmarking",
+        "mlops",
+        "capstone",
     ]
     goal = json.loads(run("path", "--json", "--goal", "optimizers").stdout)
     assert [row["slug"] for row in goal] == [
-        "introduction", "setup", "tensor", "activations", "autograd", "optimizers",
+        "introduction",
+        "setup",
+        "tensor",
+        "activations",
+        "autograd",
+        "optimizers",
     ]
 
 

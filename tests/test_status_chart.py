@@ -18,7 +18,9 @@ def test_png_chart_size_and_content(run, tmp_path):
     height, width = pixels.shape[:2]
     assert (width, height) == (1000, 806)
     assert np.unique(pixels.reshape(-1, pixels.shape[2]), axis=0).shape[0] > 20
-    completed = tuple(int(STATE_COLOURS["completed"][i : i + 2], 16) / 255 for i in (1, 3, 5))
+    completed = tuple(
+        int(STATE_COLOURS["completed"][i : i + 2], 16) / 255 for i in (1, 3, 5)
+    )
     rgb = pixels[..., :3]
     matches = np.all(np.isclose(rgb, completed, atol=0.01), axis=-1)
     assert matches.sum() > 500

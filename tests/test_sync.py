@@ -34,15 +34,27 @@ def snapshot(database) -> dict[str, list]:
         return {
             "modules": rows(
                 session,
-                Module.slug, Module.number, Module.title, Module.retired,
-                Module.position, Module.level, Module.dependants,
-                Module.hours_low, Module.hours_high,
+                Module.slug,
+                Module.number,
+                Module.title,
+                Module.retired,
+                Module.position,
+                Module.level,
+                Module.dependants,
+                Module.hours_low,
+                Module.hours_high,
             ),
-            "dependencies": rows(session, Dependency.module_id, Dependency.prerequisite_id),
+            "dependencies": rows(
+                session, Dependency.module_id, Dependency.prerequisite_id
+            ),
             "closure": rows(
-                session, PrerequisiteClosure.module_id, PrerequisiteClosure.prerequisite_id
+                session,
+                PrerequisiteClosure.module_id,
+                PrerequisiteClosure.prerequisite_id,
             ),
-            "components": rows(session, Component.id, Component.module_id, Component.name),
+            "components": rows(
+                session, Component.id, Component.module_id, Component.name
+            ),
             "aliases": rows(session, ModuleAlias.alias, ModuleAlias.module_id),
             "settings": rows(session, Setting.key, Setting.value),
         }
@@ -93,10 +105,14 @@ def test_sync_updates_and_retires_keeping_history(database, tmp_path):
     assert "tensor" in report.updated
     assert "capstone" not in report.updated
     with database.session() as session:
-        capstone = session.scalars(select(Module).where(Module.slug == "capstone")).one()
+        capstone = session.scalars(
+            select(Module).where(Module.slug == "capstone")
+        ).one()
         assert capstone.retired is True
         events = session.scalar(
-            select(func.count()).select_from(Event).where(Event.module_id == capstone.id)
+            select(func.count())
+            .select_from(Event)
+            .where(Event.module_id == capstone.id)
         )
         assert events == 1
         tensor = session.scalars(select(Module).where(Module.slug == "tensor")).one()
@@ -128,7 +144,9 @@ def test_cycle_leaves_database_unchanged(database, tmp_path):
     folder = copy_bundled(tmp_path)
     before = snapshot(database)
     path = folder / "00_introduction" / "module.yaml"
-    path.write_text(path.read_text().replace("prerequisites: []", "prerequisites: [capstone]"))
+    path.write_text(
+        path.read_text().replace("prerequisites: []", "prerequisites: [capstone]")
+    )
     with pytest.raises(MetadataError) as info:
         sync_catalog(database, folder)
     assert "Prerequisite cycle" in str(info.value)
@@ -178,7 +196,9 @@ def test_bundled_catalog_resyncs_when_files_change(db_url, monkeypatch, tmp_path
     monkeypatch.setattr("tracker.paths.bundled_catalog_dir", lambda: folder)
     open_database(db_url).dispose()
     path = folder / "04_layers" / "module.yaml"
-    path.write_text(path.read_text().replace('title: "Layers"', 'title: "Linear Layers"'))
+    path.write_text(
+        path.read_text().replace('title: "Layers"', 'title: "Linear Layers"')
+    )
     database = open_database(db_url)
     with database.session() as session:
         title = session.scalar(select(Module.title).where(Module.slug == "layers"))

@@ -63,7 +63,9 @@ def load_catalog(directory: Path | None, strict: bool = False) -> Catalog:
     folder = Path(directory) if directory is not None else paths.bundled_catalog_dir()
     catalog = read_catalog(folder, strict=strict)
     catalog.source = BUNDLED if directory is None else str(folder.resolve())
-    graph = graphs.build_graph({m.slug: m.number for m in catalog.modules}, catalog.edges)
+    graph = graphs.build_graph(
+        {m.slug: m.number for m in catalog.modules}, catalog.edges
+    )
     graphs.check_acyclic(graph, {m.slug: m.source for m in catalog.modules})
     return catalog
 
@@ -130,7 +132,9 @@ def _module_values(record: ModuleRecord, facts: dict[str, int]) -> dict[str, obj
 
 
 def _apply(session: Session, catalog: Catalog, report: SyncReport) -> None:
-    graph = graphs.build_graph({m.slug: m.number for m in catalog.modules}, catalog.edges)
+    graph = graphs.build_graph(
+        {m.slug: m.number for m in catalog.modules}, catalog.edges
+    )
     facts = _graph_facts(graph)
     existing = {m.slug: m for m in session.scalars(select(Module))}
     ids: dict[str, int] = {}
@@ -212,7 +216,9 @@ def _sync_aliases(session: Session, catalog: Catalog, ids: dict[str, int]) -> in
     wanted = {
         alias: ids[slug] for alias, slug in catalog.aliases.items() if alias != slug
     }
-    present = dict(session.execute(select(ModuleAlias.alias, ModuleAlias.module_id)).all())
+    present = dict(
+        session.execute(select(ModuleAlias.alias, ModuleAlias.module_id)).all()
+    )
     changes = 0
     for alias, module_id in present.items():
         if wanted.get(alias) != module_id:

@@ -54,7 +54,9 @@ def save_figure(figure: Figure, path: str | Path, dpi: int = 100) -> Path:
     try:
         figure.savefig(target, format=FORMATS[target.suffix.lower()], dpi=dpi)
     except OSError as err:
-        raise InputError(f"Cannot write the chart {str(target)!r}: {err.strerror}.") from None
+        raise InputError(
+            f"Cannot write the chart {str(target)!r}: {err.strerror}."
+        ) from None
     return target
 
 
@@ -84,7 +86,9 @@ def progress_chart(status: LearnerStatus) -> Figure:
         f"({status.percent:.1f}%), {_range(done.low, done.high)} h done, "
         f"{_range(left.low, left.high)} h remaining"
     )
-    handles = [Patch(color=STATE_COLOURS[s], label=STATE_LABELS[s]) for s in STATE_COLOURS]
+    handles = [
+        Patch(color=STATE_COLOURS[s], label=STATE_LABELS[s]) for s in STATE_COLOURS
+    ]
     axes.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     axes.grid(axis="x", alpha=0.3)
     figure.tight_layout()

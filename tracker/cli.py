@@ -111,7 +111,9 @@ def with_database(
 
 
 @click.group(cls=TrackerGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("-v", "--verbose", count=True, help="Log diagnostics to stderr (-vv: SQL).")
+@click.option(
+    "-v", "--verbose", count=True, help="Log diagnostics to stderr (-vv: SQL)."
+)
 @click.version_option(package_name="tt-progress")
 def cli(verbose: int) -> None:
     """Track progress through the TinyTorch curriculum.
@@ -119,8 +121,10 @@ def cli(verbose: int) -> None:
     Exit status: 0 success, 1 the operation failed, 2 bad usage or bad input.
     """
     if verbose:
-        logging.basicConfig(level=logging.DEBUG if verbose > 1 else logging.INFO,
-                            format="%(levelname)s %(name)s: %(message)s")
+        logging.basicConfig(
+            level=logging.DEBUG if verbose > 1 else logging.INFO,
+            format="%(levelname)s %(name)s: %(message)s",
+        )
         if verbose > 1:
             logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO)
 
@@ -134,19 +138,27 @@ def _print_outcomes(outcomes: list[Any]) -> None:
 
 @cli.command(short_help="Mark modules as started.")
 @click.argument("modules", nargs=-1, required=True)
-@click.option("--at", "at", metavar="TIME", help="When it happened (ISO 8601; default now).")
+@click.option(
+    "--at", "at", metavar="TIME", help="When it happened (ISO 8601; default now)."
+)
 @user_option
 @with_database
-def start(modules: tuple[str, ...], at: str | None, user: str | None, database: Any) -> None:
+def start(
+    modules: tuple[str, ...], at: str | None, user: str | None, database: Any
+) -> None:
     """Mark MODULES as started (by name, alias, number or numbered name)."""
     from .progress import parse_time, record_events
 
-    _print_outcomes(record_events(database, user, list(modules), "started", parse_time(at)))
+    _print_outcomes(
+        record_events(database, user, list(modules), "started", parse_time(at))
+    )
 
 
 @cli.command(short_help="Mark modules as completed.")
 @click.argument("modules", nargs=-1, required=True)
-@click.option("--at", "at", metavar="TIME", help="When it happened (ISO 8601; default now).")
+@click.option(
+    "--at", "at", metavar="TIME", help="When it happened (ISO 8601; default now)."
+)
 @user_option
 @with_database
 def complete(
@@ -155,7 +167,9 @@ def complete(
     """Mark MODULES as completed (by name, alias, number or numbered name)."""
     from .progress import parse_time, record_events
 
-    _print_outcomes(record_events(database, user, list(modules), "completed", parse_time(at)))
+    _print_outcomes(
+        record_events(database, user, list(modules), "completed", parse_time(at))
+    )
 
 
 @cli.command(short_help="Reset a module to not started.")
@@ -170,7 +184,9 @@ def undo(modules: tuple[str, ...], user: str | None, database: Any) -> None:
 
 
 @cli.command(short_help="Show a learner's progress.")
-@click.option("--chart", "chart", metavar="FILE", help="Also write a chart (.png, .svg or .pdf).")
+@click.option(
+    "--chart", "chart", metavar="FILE", help="Also write a chart (.png, .svg or .pdf)."
+)
 @user_option
 @json_option
 @with_database(read_only=True)
@@ -300,8 +316,13 @@ def path(goal: str | None, as_json: bool, database: Any) -> None:
         table(
             ["step", "#", "module", "level", "hours"],
             [
-                [i, number(r["number"]), r["slug"], r["level"],
-                 hours_range(r["hours_low"], r["hours_high"])]
+                [
+                    i,
+                    number(r["number"]),
+                    r["slug"],
+                    r["level"],
+                    hours_range(r["hours_low"], r["hours_high"]),
+                ]
                 for i, r in enumerate(rows, start=1)
             ],
         )
@@ -323,7 +344,9 @@ def sync(directory: Path | None, check: bool, strict: bool, db_url: str | None) 
     if check:
         catalog = load_catalog(directory, strict=strict)
         _print_warnings(catalog.warnings)
-        click.echo(f"{len(catalog.modules)} modules, {len(catalog.edges)} dependencies: valid.")
+        click.echo(
+            f"{len(catalog.modules)} modules, {len(catalog.edges)} dependencies: valid."
+        )
         return
     # Validate before opening, so that an invalid folder writes nothing at all.
     load_catalog(directory, strict=strict)

@@ -242,7 +242,9 @@ class Database:
         """
         from sqlalchemy.orm import Session
 
-        session = Session(self._writer if write else self.engine, expire_on_commit=False)
+        session = Session(
+            self._writer if write else self.engine, expire_on_commit=False
+        )
         try:
             yield session
             session.commit()
@@ -467,7 +469,9 @@ def _check_known_revision(url: str, version: str) -> None:
 
 def _sync_bundled_if_needed(database: Database) -> None:
     with database.connect() as connection:
-        has_modules = connection.execute(select(modules.c.id).limit(1)).first() is not None
+        has_modules = (
+            connection.execute(select(modules.c.id).limit(1)).first() is not None
+        )
         stored = {
             key: value
             for key, value in connection.execute(

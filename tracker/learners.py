@@ -101,7 +101,9 @@ def insert_ignore(executor: Executor, table: Table, rows: list[dict[str, Any]]) 
     return max(result.rowcount or 0, 0)
 
 
-def _module_by(executor: Executor, *conditions: Any, alias: bool = False) -> Row[Any] | None:
+def _module_by(
+    executor: Executor, *conditions: Any, alias: bool = False
+) -> Row[Any] | None:
     query = select(modules)
     if alias:
         query = query.join(module_aliases, module_aliases.c.module_id == modules.c.id)
@@ -144,6 +146,5 @@ def _unknown_message(executor: Executor, name: str) -> str:
     matches = difflib.get_close_matches(key, slugs + aliases, n=1, cutoff=0.6)
     hint = f" Did you mean '{matches[0]}'?" if matches else ""
     return (
-        f"Unknown module {name!r}.{hint} Run 'tt-progress modules' to list the "
-        "modules."
+        f"Unknown module {name!r}.{hint} Run 'tt-progress modules' to list the modules."
     )

@@ -120,7 +120,7 @@ def parse_difficulty(value: Any) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a difficulty")
+        raise TypeError(f"{value!r} is not a difficulty")
     if isinstance(value, (int, float)):
         number = int(value)
     elif isinstance(value, str):
@@ -132,7 +132,7 @@ def parse_difficulty(value: Any) -> int | None:
         else:
             raise ValueError(f"{value!r} has no stars and is not a number")
     else:
-        raise ValueError(f"{value!r} is not a number or a string of stars")
+        raise TypeError(f"{value!r} is not a number or a string of stars")
     if not 1 <= number <= 5:
         raise ValueError(f"{value!r} is outside the range 1 to 5")
     return number
@@ -345,7 +345,7 @@ def read_module_file(
     difficulty_node = _value_node(root, "difficulty") if root else None
     try:
         difficulty = parse_difficulty(data.get("difficulty"))
-    except ValueError as err:
+    except (TypeError, ValueError) as err:
         raise MetadataError(
             f"{label}:{_line(difficulty_node)}: invalid difficulty: {err}. Use a "
             "number from 1 to 5 or that many stars."
@@ -530,7 +530,9 @@ def read_catalog(directory: Path, strict: bool = False) -> Catalog:
         raise _collected(directory, problems)
 
     aliases = _alias_table(records, directory)
-    candidates = sorted({r.slug for r in records} | {a for r in records for a in r.aliases})
+    candidates = sorted(
+        {r.slug for r in records} | {a for r in records for a in r.aliases}
+    )
     edges: set[tuple[str, str]] = set()
     for record in records:
         for reference, is_prerequisite in [

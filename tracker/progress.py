@@ -100,7 +100,9 @@ class LearnerStatus:
         return round(100.0 * self.completed / self.total, 1) if self.total else 0.0
 
     def counts(self) -> dict[str, int]:
-        return {state: sum(1 for m in self.modules if m.state == state) for state in STATES}
+        return {
+            state: sum(1 for m in self.modules if m.state == state) for state in STATES
+        }
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -168,7 +170,9 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def _day(value: datetime | None) -> str:
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if value else "?"
+    return (
+        value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if value else "?"
+    )
 
 
 def parse_time(value: str | None, option: str = "--at") -> datetime | None:
@@ -262,7 +266,9 @@ def _progress_rows(executor: Executor, learner_id: int | None) -> dict[str, tupl
         .join(modules, modules.c.id == p.module_id)
         .where(p.learner_id == learner_id)
     ).all()
-    return {slug: (status, started, completed) for slug, status, started, completed in rows}
+    return {
+        slug: (status, started, completed) for slug, status, started, completed in rows
+    }
 
 
 def status_for(executor: Executor, handle: str) -> LearnerStatus:
@@ -308,7 +314,9 @@ def next_steps(status: LearnerStatus, goal: str | None = None) -> NextSteps:
         scope = {goal, *by_slug[goal].prerequisites}
     else:
         scope = set(by_slug)
-    open_modules = [m for m in status.modules if m.slug in scope and m.state != COMPLETED]
+    open_modules = [
+        m for m in status.modules if m.slug in scope and m.state != COMPLETED
+    ]
     remaining = Hours()
     for module in open_modules:
         remaining.add(module)
@@ -438,26 +446,30 @@ def _decide(view: ModuleView, kind: str, completed: set[str]) -> EventOutcome:
     missing = [p for p in view.prerequisites if p not in completed]
     warning = None
     if missing and kind != "reset":
-        warning = (
-            f"'{view.slug}' has unfinished prerequisites: {', '.join(missing)}."
-        )
+        warning = f"'{view.slug}' has unfinished prerequisites: {', '.join(missing)}."
     if kind == "completed":
         if view.state == COMPLETED:
             return EventOutcome(
-                view.slug, kind, False,
+                view.slug,
+                kind,
+                False,
                 f"'{view.slug}' was already completed on {_day(view.completed_at)}.",
             )
         return EventOutcome(view.slug, kind, True, f"Completed '{view.slug}'.", warning)
     if kind == "started":
         if view.state == COMPLETED:
             return EventOutcome(
-                view.slug, kind, False,
+                view.slug,
+                kind,
+                False,
                 f"'{view.slug}' was already completed on {_day(view.completed_at)}; "
                 "use 'tt-progress undo' first to work on it again.",
             )
         if view.state == IN_PROGRESS:
             return EventOutcome(
-                view.slug, kind, False,
+                view.slug,
+                kind,
+                False,
                 f"'{view.slug}' is already in progress since {_day(view.started_at)}.",
             )
         return EventOutcome(view.slug, kind, True, f"Started '{view.slug}'.", warning)
@@ -466,7 +478,9 @@ def _decide(view: ModuleView, kind: str, completed: set[str]) -> EventOutcome:
             f"'{view.slug}' has no progress to undo: it is not started or completed."
         )
     return EventOutcome(
-        view.slug, kind, True,
+        view.slug,
+        kind,
+        True,
         f"Reset '{view.slug}' to not started; its history is kept.",
     )
 
@@ -565,7 +579,11 @@ def recompute_progress(
                     updated_at=now,
                 )
             )
-        elif (row.status, row.started_at, row.completed_at) != (status, started, completed):
+        elif (row.status, row.started_at, row.completed_at) != (
+            status,
+            started,
+            completed,
+        ):
             executor.execute(
                 update(progress)
                 .where(*key)

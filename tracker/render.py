@@ -34,7 +34,9 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
         ["" if v is None else str(v) for v in row] for row in rows
     ]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    lines = ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in cells]
+    lines = [
+        "  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in cells
+    ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
@@ -60,7 +62,11 @@ def waiting_for(module: ModuleView, by_slug: dict[str, ModuleView]) -> str:
     nearest = [
         slug
         for slug in module.missing
-        if not any(slug in by_slug[other].prerequisites for other in missing if other in by_slug)
+        if not any(
+            slug in by_slug[other].prerequisites
+            for other in missing
+            if other in by_slug
+        )
     ]
     more = len(module.missing) - len(nearest)
     return ", ".join(nearest) + (f" (+{more} before)" if more else "")
@@ -109,10 +115,14 @@ def next_text(steps: NextSteps) -> str:
     lines = []
     if not steps.recommendations:
         if steps.remaining_modules:
-            lines.append("No module is ready: finish the prerequisites listed by 'status'.")
+            lines.append(
+                "No module is ready: finish the prerequisites listed by 'status'."
+            )
         else:
             lines.append(
-                "Everything is completed." if not steps.goal else f"'{steps.goal}' is completed."
+                "Everything is completed."
+                if not steps.goal
+                else f"'{steps.goal}' is completed."
             )
     for index, item in enumerate(steps.recommendations, start=1):
         lines.append(
