@@ -92,6 +92,31 @@ def _has_foreign_tables(cursor: Any) -> bool:
     return bool(names) and "alembic_version" not in names
 
 
+def _switch_to_wal(cursor: Any, timeout: float) -> None:
+    """Put the file in WAL mode, waiting up to ``timeout`` for other connections.
+
+    WAL mode is stored in the file, so it is switched on once. A file with
+    another program's tables is left as it is, because opening it fails.
+
+    SQLite can refuse the switch at once with "database is locked" while other
+    processes open the same new file, without calling its busy handler, so the
+    switch is tried again until another process has made it or time is up.
+    """
+    import sqlite3
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
+            if mode != "wal" and not _has_foreign_tables(cursor):
+                cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() >= deadline:
+                raise
+            time.sleep(random.uniform(0.005, 0.05))
+
+
 def _configure_sqlite(engine: Engine, timeout: float) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -102,11 +127,7 @@ def _configure_sqlite(engine: Engine, timeout: float) -> None:
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
         cursor.execute("PRAGMA synchronous = NORMAL")
-        # WAL mode is stored in the file, so it is switched on once. A file with
-        # another program's tables is left as it is, because opening it fails.
-        mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
-        if mode != "wal" and not _has_foreign_tables(cursor):
-            cursor.execute("PRAGMA journal_mode = WAL")
+        _switch_to_wal(cursor, timeout)
         cursor.close()
 
     @event.listens_for(engine, "begin")
