@@ -149,18 +149,19 @@ def _roster_rows(source: Path) -> list[tuple[int, list[str]]]:
             f"0x{data[err.start]:02x}). Save it as CSV with UTF-8 encoding."
         ) from None
     reader = csv.reader(io.StringIO(text, newline=""))
-    rows: list[tuple[int, list[str]]] = []
-    while True:
-        line = reader.line_num + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            return rows
-        except csv.Error as err:
-            raise InputError(
-                f"{source}, line {line}: the roster is not valid CSV ({err})."
-            ) from None
-        rows.append((line, row))
+    try:
+        rows = list(reader)
+    except csv.Error as err:
+        raise InputError(
+            f"{source}, line {reader.line_num}: the roster is not valid CSV ({err})."
+        ) from None
+    if reader.line_num == len(rows):
+        return list(enumerate(rows, start=1))
+    # A quoted cell spans lines, so count the lines each record ends on.
+    reader = csv.reader(io.StringIO(text, newline=""))
+    ends = [(reader.line_num, row) for row in reader]
+    starts = [1] + [end + 1 for end, _ in ends[:-1]]
+    return [(start, row) for start, (_, row) in zip(starts, ends)]
 
 
 def _first_column(columns: dict[str, int], names: tuple[str, ...]) -> int | None:
