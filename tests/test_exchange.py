@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import time
+from pathlib import Path
 
 import pytest
 from cohort_data import COHORT, build_class, days_ago, iso, now_utc
@@ -411,6 +412,8 @@ OUTPUT_COMMANDS = [
     ("cohort", "export", "--table", "modules", "--format", "json", "-o", "{path}"),
     ("export", "events", "--output", "{path}"),
     ("cohort", "report", "--output", "{path}"),
+    ("chart", "cohort", "--output", "{path}.png"),
+    ("chart", "funnel", "--output", "{path}.svg"),
 ]
 
 
@@ -418,13 +421,14 @@ OUTPUT_COMMANDS = [
 def test_unwritable_output_fails_cleanly(run, database, tmp_path, command):
     build_class(database, now_utc())
     folder = tmp_path / "out"
-    folder.mkdir()
+    for name in ("dir", "dir.png", "dir.svg"):
+        (folder / name).mkdir(parents=True)
     plain_file = tmp_path / "plain.txt"
     plain_file.write_text("keep", encoding="utf-8")
     cases = {
-        folder: "Is a directory.",
-        plain_file / "x.out": f"{str(plain_file)!r} is not a folder. Choose another",
-        tmp_path / "no" / "x.out": f"The folder '{tmp_path / 'no'}' for the ",
+        folder / "dir": "Is a directory.",
+        plain_file / "x": f"{str(plain_file)!r} is not a folder. Choose another",
+        tmp_path / "no" / "x": f"The folder '{tmp_path / 'no'}' for the ",
     }
     for path, message in cases.items():
         args = [arg.replace("{path}", str(path)) for arg in command]
@@ -433,7 +437,9 @@ def test_unwritable_output_fails_cleanly(run, database, tmp_path, command):
         assert result.stderr.startswith("Error: ")
         assert len(result.stderr.splitlines()) == 1
         assert message in result.stderr
-    assert list(folder.iterdir()) == []
+    assert sorted(path.name for path in folder.rglob("*")) == [
+        "dir", "dir.png", "dir.svg",
+    ]  # fmt: skip
     names = {p.name for p in tmp_path.iterdir() if not p.name.startswith("progress.db")}
     assert names <= {"app-home", "out", "plain.txt"}
     assert plain_file.read_text(encoding="utf-8") == "keep"
@@ -442,14 +448,14 @@ def test_unwritable_output_fails_cleanly(run, database, tmp_path, command):
 @pytest.mark.parametrize("command", OUTPUT_COMMANDS)
 def test_failed_export_keeps_earlier_file(run, database, tmp_path, command):
     build_class(database, now_utc())
-    target = tmp_path / "earlier.out"
+    args = [arg.replace("{path}", str(tmp_path / "earlier")) for arg in command]
+    target = Path(args[-1])
     target.write_text("earlier", encoding="utf-8")
-    args = [arg.replace("{path}", str(target)) for arg in command]
     result = run(*args, "--cohort", "nope", exit_code=2)
     assert "No cohort named 'nope'." in result.stderr
     assert target.read_text(encoding="utf-8") == "earlier"
     run(*args, "--cohort", COHORT)
-    assert target.read_text(encoding="utf-8") != "earlier"
+    assert target.read_bytes() != b"earlier"
     assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".partial")]
 
 
