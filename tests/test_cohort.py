@@ -342,7 +342,8 @@ def test_finished_learner_is_never_stuck(database):
 
 
 def test_cohort_commands_text_and_json(run, database):
-    build_class(database, now_utc())
+    now = now_utc()
+    build_class(database, now)
     text = run("cohort", "status", "--cohort", "fall").stdout
     assert text.startswith("Cohort fall: 4 learners\n")
     assert (
@@ -357,8 +358,20 @@ def test_cohort_commands_text_and_json(run, database):
     ]  # fmt: skip
     assert learners[2].startswith("ana")
     assert learners[2].endswith("activations")
+    rows = json.loads(run("cohort", "learners", "--cohort", "fall", "--json").stdout)
+    assert rows == [row.as_dict() for row in cohort_learners(database, COHORT)]
+    assert [row["handle"] for row in rows] == ["ana", "ben", "cy", "dee"]
     stuck = run("cohort", "stuck", "--cohort", "fall", "--days", "14").stdout
     assert "cy       inactive  no event recorded" in stuck
+    assert "ben      slow      'tensor' in progress for 5 days since " in stuck
+    # The command reads the clock a few seconds after the class was built,
+    # which changes no value rounded to a tenth of a day.
+    found = json.loads(run("cohort", "stuck", "--cohort", "fall", "--json").stdout)
+    expected = stuck_learners(database, COHORT, days=14, now=now)
+    assert found == [row.as_dict() for row in expected]
+    assert [(row["handle"], row["reason"]) for row in found] == [
+        ("ben", "slow"), ("cy", "inactive"), ("dee", "inactive"),
+    ]  # fmt: skip
     listing = json.loads(run("cohort", "stuck", "--days", "100", "--json").stdout)
     assert [row["handle"] for row in listing] == ["ben", "cy"]
 

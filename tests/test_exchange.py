@@ -257,6 +257,9 @@ def test_import_json_lines_with_uids(run, database, tmp_path):
         ("abc-1", "started", "lms"),
         (derived, "completed", "import"),
     ]
+    again = json.loads(run("import", "events", str(source), "--json").stdout)
+    assert (again["rows"], again["inserted"], again["duplicates"]) == (2, 0, 2)
+    assert count(database, Event) == 2
 
 
 BAD_ROWS = (
