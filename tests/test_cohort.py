@@ -8,13 +8,22 @@ from functools import partial
 
 import pytest
 from cohort_data import COHORT, build_class, days_ago, iso, now_utc
-from sqlalchemy import event, func, select
+from sqlalchemy import event, select
+from sqlalchemy.engine import Engine
 
 from tracker.cohort import cohort_learners, cohort_status, stuck_learners
-from tracker.errors import InputError
+from tracker.errors import InputError, OperationError
 from tracker.imports import import_events
-from tracker.membership import add_members, create_cohort
-from tracker.models import CohortMember, Learner
+from tracker.membership import (
+    RosterEntry,
+    add_members,
+    create_cohort,
+    list_cohorts,
+    read_roster,
+    remove_members,
+)
+from tracker.models import CohortMember, Event, Learner
+from tracker.sorting import LEARNER_SORTS, MODULE_SORTS
 
 ORDER = ["introduction", "setup", "tensor", "activations", "layers", "dataloader"]
 
@@ -81,30 +90,136 @@ def test_roster_adds_names_and_emails(run, database, tmp_path):
     ]
 
 
+def membership_snapshot(database) -> list[tuple]:
+    """Every learner with their name, email and cohorts, and the events' uids."""
+    with database.session() as session:
+        learners = session.execute(
+            select(Learner.id, Learner.handle, Learner.display_name, Learner.email)
+        ).all()
+        members = session.execute(
+            select(CohortMember.cohort_id, CohortMember.learner_id)
+        ).all()
+        events = session.scalars(select(Event.uid)).all()
+    return (
+        sorted(tuple(row) for row in learners)
+        + sorted(("member", *row) for row in members)
+        + sorted(("event", uid) for uid in events)
+    )
+
+
 @pytest.mark.parametrize(
-    ("text", "message"),
+    ("data", "message"),
     [
-        ("name,email\nAna,ana@example.org\n", "has no 'handle' column"),
+        (b"name,email\nAna,ana@example.org\n", "has no 'handle' column"),
+        (b"", "is empty. Add a header line."),
         (
-            "handle,email\nana,ana@example.org\n,x@example.org\n",
+            b"handle,email\nana,ana@example.org\n,x@example.org\n",
             "line 3: the handle is empty.",
         ),
         (
-            "handle,email\nana,not-an-address\n",
+            b"handle,email\nana,not-an-address\n",
             "line 2: 'not-an-address' is not an email",
         ),
-        ("", "is empty. Add a header line."),
+        (
+            "handle,name\nana,Ana\nzo\u00eb,Zo\u00eb\n".encode("latin-1"),
+            (
+                "line 3: the roster is not UTF-8 text (byte 0xeb). Save it as CSV with "
+                "UTF-8 encoding."
+            ),
+        ),
+        (b"\xff\xfeh\x00a\x00n\x00", "line 1: the roster is not UTF-8 text"),
+        (
+            b'handle,name\nana,"Ana\nLima"\nben,"\x1b[31mBen"\n',
+            "line 2: the display name 'Ana\\nLima' contains control characters",
+        ),
+        (
+            b'handle,name,note\nana,Ana,"two\nlines"\nben,"\x1b[31mBen"\n',
+            "line 4: the display name '\\x1b[31mBen' contains control characters",
+        ),
+        (b"handle\nana\nb\x00en\n", "line 3: The learner handle 'b\\x00en'"),
     ],
 )
-def test_bad_roster_writes_nothing(run, database, tmp_path, text, message):
-    roster = tmp_path / "roster.csv"
-    roster.write_text(text, encoding="utf-8")
+def test_bad_roster_writes_nothing(run, database, tmp_path, data, message):
     run("cohort", "create", "fall")
+    run("cohort", "add", "fall", "ana")
+    before = membership_snapshot(database)
+    roster = tmp_path / "roster.csv"
+    roster.write_bytes(data)
     result = run("cohort", "add", "fall", "--roster", str(roster), "cy", exit_code=2)
+    assert result.stdout == ""
+    assert result.stderr.startswith("Error: ")
+    assert len(result.stderr.splitlines()) == 1
     assert message in result.stderr
-    with database.session() as session:
-        assert session.scalar(select(func.count()).select_from(Learner)) == 0
-        assert session.scalar(select(func.count()).select_from(CohortMember)) == 0
+    assert membership_snapshot(database) == before
+
+
+def test_roster_paths_that_cannot_be_read(run, database, tmp_path):
+    run("cohort", "create", "fall")
+    missing = run(
+        "cohort", "add", "fall", "--roster", str(tmp_path / "none.csv"), exit_code=2
+    )
+    assert missing.stderr == (
+        f"Error: Cannot read the roster '{tmp_path / 'none.csv'}': No such file or "
+        "directory.\n"
+    )
+    folder = run("cohort", "add", "fall", "--roster", str(tmp_path), exit_code=2)
+    assert "Is a directory" in folder.stderr
+    assert membership_snapshot(database) == []
+
+
+def test_membership_library(database, tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("user,name,e-mail\nBen,Ben Ode,ben@example.org\n", "utf-8")
+    assert read_roster(roster) == [RosterEntry("ben", "Ben Ode", "ben@example.org")]
+    assert create_cohort(database, " fall ") == "fall"
+    assert create_cohort(database, "spring") == "spring"
+    added = add_members(database, "fall", ["ANA", "cy"], roster)
+    assert added.as_dict() == {
+        "cohort": "fall",
+        "changed": ["ana", "ben", "cy"],
+        "unchanged": [],
+    }
+    again = add_members(database, "spring", ["ana"])
+    assert (again.changed, again.unchanged) == (["ana"], [])
+    removed = remove_members(database, "fall", ["cy", "zed"])
+    assert (removed.changed, removed.unchanged) == (["cy"], ["zed"])
+    listing = [(row.name, row.members) for row in list_cohorts(database)]
+    assert listing == [("fall", 2), ("spring", 1)]
+    with pytest.raises(InputError, match="No cohort named 'fal'. Did you mean"):
+        remove_members(database, "fal", ["ana"])
+    with pytest.raises(OperationError, match="'spring' already exists"):
+        create_cohort(database, "spring")
+    learners = cohort_learners(database, "fall")
+    assert [(row.handle, row.display_name) for row in learners] == [
+        ("ana", None),
+        ("ben", "Ben Ode"),
+    ]
+
+
+def test_public_names_reach_the_library():
+    import tracker
+    from tracker import cohort, cohort_charts, exchange, imports, membership, report
+
+    modules = {
+        "create_cohort": membership,
+        "add_members": membership,
+        "remove_members": membership,
+        "list_cohorts": membership,
+        "read_roster": membership,
+        "cohort_status": cohort,
+        "cohort_learners": cohort,
+        "stuck_learners": cohort,
+        "export_table": exchange,
+        "import_events": imports,
+        "import_tito": imports,
+        "cohort_heatmap_figure": cohort_charts,
+        "funnel_figure": cohort_charts,
+        "build_report": report,
+        "write_report": report,
+    }
+    for name, module in modules.items():
+        assert getattr(tracker, name) is getattr(module, name), name
+        assert name in dir(tracker)
 
 
 def test_module_table_of_cohort(database):
@@ -227,7 +342,8 @@ def test_finished_learner_is_never_stuck(database):
 
 
 def test_cohort_commands_text_and_json(run, database):
-    build_class(database, now_utc())
+    now = now_utc()
+    build_class(database, now)
     text = run("cohort", "status", "--cohort", "fall").stdout
     assert text.startswith("Cohort fall: 4 learners\n")
     assert (
@@ -242,8 +358,20 @@ def test_cohort_commands_text_and_json(run, database):
     ]  # fmt: skip
     assert learners[2].startswith("ana")
     assert learners[2].endswith("activations")
+    rows = json.loads(run("cohort", "learners", "--cohort", "fall", "--json").stdout)
+    assert rows == [row.as_dict() for row in cohort_learners(database, COHORT)]
+    assert [row["handle"] for row in rows] == ["ana", "ben", "cy", "dee"]
     stuck = run("cohort", "stuck", "--cohort", "fall", "--days", "14").stdout
     assert "cy       inactive  no event recorded" in stuck
+    assert "ben      slow      'tensor' in progress for 5 days since " in stuck
+    # The command reads the clock a few seconds after the class was built,
+    # which changes no value rounded to a tenth of a day.
+    found = json.loads(run("cohort", "stuck", "--cohort", "fall", "--json").stdout)
+    expected = stuck_learners(database, COHORT, days=14, now=now)
+    assert found == [row.as_dict() for row in expected]
+    assert [(row["handle"], row["reason"]) for row in found] == [
+        ("ben", "slow"), ("cy", "inactive"), ("dee", "inactive"),
+    ]  # fmt: skip
     listing = json.loads(run("cohort", "stuck", "--days", "100", "--json").stdout)
     assert [row["handle"] for row in listing] == ["ben", "cy"]
 
@@ -319,6 +447,159 @@ def test_statement_count_does_not_grow(database, tmp_path, cohort):
     small, large = measured
     assert small == large
     assert all(count <= 12 for count in large)
+
+
+def _cli_statements(run, *args: str) -> tuple[int, str]:
+    """Run a command and count the SQL statements of every engine it opens."""
+    seen: list[str] = []
+
+    def before(connection, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", before)
+    try:
+        output = run(*args).stdout
+    finally:
+        event.remove(Engine, "before_cursor_execute", before)
+    return len(seen), output
+
+
+@pytest.mark.parametrize("cohort", [None, "big"])
+def test_command_statement_count_does_not_grow(run, database, tmp_path, cohort):
+    measured = []
+    for size in (3, 60):
+        import_events(database, _class_of(size, tmp_path))
+        create_cohort(database, f"big{size}")
+        add_members(database, f"big{size}", [f"s{size}-{n}" for n in range(size)])
+        scope = ("--cohort", f"big{size}") if cohort else ()
+        status, status_output = _cli_statements(run, "cohort", "status", *scope)
+        learners, learners_output = _cli_statements(
+            run, "cohort", "learners", "--json", *scope
+        )
+        expected = size if cohort else (3 + size if size == 60 else 3)
+        assert f"{expected} learners" in status_output
+        assert len(json.loads(learners_output)) == expected
+        measured.append((status, learners))
+    small, large = measured
+    assert small == large
+
+
+UNKNOWN_COHORT_COMMANDS = [
+    ("cohort", "status", "--cohort", "fal"),
+    ("cohort", "learners", "--cohort", "fal", "--json"),
+    ("cohort", "stuck", "--cohort", "fal"),
+    ("cohort", "export", "--cohort", "fal"),
+    ("cohort", "export", "--cohort", "fal", "--output", "{out}.csv"),
+    ("cohort", "export", "--table", "events", "--cohort", "fal"),
+    ("cohort", "export", "--table", "modules", "--format", "json", "--cohort", "fal"),
+    ("export", "events", "--cohort", "fal"),
+    ("export", "events", "--cohort", "fal", "--output", "{out}.jsonl"),
+    ("cohort", "report", "--cohort", "fal", "--output", "{out}.html"),
+    ("chart", "cohort", "--cohort", "fal", "--output", "{out}.png"),
+    ("chart", "funnel", "--cohort", "fal", "--output", "{out}.svg"),
+    ("cohort", "add", "fal", "eve"),
+    ("cohort", "remove", "fal", "ana"),
+]
+
+
+@pytest.mark.parametrize("command", UNKNOWN_COHORT_COMMANDS)
+def test_unknown_cohort_everywhere(run, database, tmp_path, command):
+    build_class(database, now_utc())
+    before = membership_snapshot(database)
+    folder = tmp_path / "outputs"
+    folder.mkdir()
+    args = [arg.replace("{out}", str(folder / "out")) for arg in command]
+    result = run(*args, exit_code=2)
+    assert result.stdout == ""
+    assert result.stderr == (
+        "Error: No cohort named 'fal'. Did you mean 'fall'? Run 'tt-progress cohort "
+        "list' to list the cohorts, or create it with: tt-progress cohort create fal\n"
+    )
+    assert list(folder.iterdir()) == []
+    assert membership_snapshot(database) == before
+
+
+LEARNER_ORDERS = {
+    "handle": ["ana", "ben", "cy", "dee"],
+    "completed": ["cy", "dee", "ben", "ana"],
+    "percent": ["cy", "dee", "ben", "ana"],
+    "hours_done": ["cy", "dee", "ben", "ana"],
+    "hours_remaining": ["ana", "ben", "dee", "cy"],
+    "last_activity": ["dee", "ana", "ben", "cy"],
+    "next": ["ana", "cy", "dee", "ben"],
+}
+REVERSED_LEARNER_ORDERS = {
+    "handle": ["dee", "cy", "ben", "ana"],
+    "completed": ["ana", "ben", "dee", "cy"],
+    "percent": ["ana", "ben", "dee", "cy"],
+    "hours_done": ["ana", "ben", "dee", "cy"],
+    "hours_remaining": ["cy", "dee", "ben", "ana"],
+    # A learner with no activity comes last in both directions.
+    "last_activity": ["ben", "ana", "dee", "cy"],
+    "next": ["ben", "dee", "cy", "ana"],
+}
+
+
+@pytest.mark.parametrize("key", LEARNER_SORTS)
+def test_learner_sort_keys(run, database, key):
+    assert set(LEARNER_ORDERS) == set(LEARNER_SORTS)
+    build_class(database, now_utc())
+    scope = ("--cohort", COHORT, "--json", "--sort", key)
+    ascending = json.loads(run("cohort", "learners", *scope).stdout)
+    assert [row["handle"] for row in ascending] == LEARNER_ORDERS[key]
+    descending = json.loads(run("cohort", "learners", *scope, "--reverse").stdout)
+    assert [row["handle"] for row in descending] == REVERSED_LEARNER_ORDERS[key]
+    rows = cohort_learners(database, COHORT, sort=key, reverse=True)
+    assert [row.handle for row in rows] == REVERSED_LEARNER_ORDERS[key]
+
+
+# The first modules of the fall cohort's module table under each sort key;
+# ties keep learning order.
+MODULE_ORDERS = {
+    "order": ["introduction", "setup", "tensor", "activations", "layers"],
+    "completed": ["activations", "layers", "dataloader", "dense", "spatial"],
+    "in_progress": ["introduction", "setup", "layers", "dataloader", "dense"],
+    "ready": ["tensor", "activations", "layers", "dense", "spatial"],
+    "locked": ["introduction", "setup", "tensor", "activations", "dataloader"],
+    "percent": ["activations", "layers", "dataloader", "dense", "spatial"],
+    "median": ["introduction", "tensor", "setup", "activations", "layers"],
+}
+REVERSED_MODULE_ORDERS = {
+    "order": ["capstone", "mlops", "benchmarking", "kernels", "compression"],
+    "completed": ["introduction", "setup", "tensor", "activations", "layers"],
+    "in_progress": ["tensor", "activations", "introduction", "setup", "layers"],
+    "ready": ["introduction", "setup", "dataloader", "tensor", "activations"],
+    "locked": ["layers", "dense", "spatial", "attention", "autograd"],
+    "percent": ["introduction", "setup", "tensor", "activations", "layers"],
+    # Modules without a median come last in both directions.
+    "median": ["setup", "tensor", "introduction", "activations", "layers"],
+}
+
+
+@pytest.mark.parametrize("key", MODULE_SORTS)
+def test_module_sort_keys(run, database, key):
+    assert set(MODULE_ORDERS) == set(MODULE_SORTS)
+    build_class(database, now_utc())
+    scope = ("--cohort", COHORT, "--json", "--sort", key)
+    ascending = json.loads(run("cohort", "status", *scope).stdout)["modules"]
+    assert [row["slug"] for row in ascending][:5] == MODULE_ORDERS[key]
+    assert len(ascending) == 17
+    descending = json.loads(run("cohort", "status", *scope, "--reverse").stdout)
+    slugs = [row["slug"] for row in descending["modules"]]
+    assert slugs[:5] == REVERSED_MODULE_ORDERS[key]
+    rows = cohort_status(database, COHORT, sort=key, reverse=True).modules
+    assert [row.slug for row in rows][:5] == REVERSED_MODULE_ORDERS[key]
+
+
+def test_median_beside_estimate_in_text(run, database):
+    build_class(database, now_utc())
+    lines = run("cohort", "status", "--cohort", COHORT).stdout.splitlines()
+    header = lines[2].split()
+    assert header[-2:] == ["median", "estimate"]
+    rows = {line.split()[1]: line.split() for line in lines[4:]}
+    assert rows["setup"][-4:] == ["36", "h", "1-2", "h"]
+    assert rows["tensor"][-4:] == ["24", "h", "4-6", "h"]
+    assert rows["activations"][-3:] == ["-", "3-4", "h"]
 
 
 def test_retired_module_leaves_the_tables(database, tmp_path):

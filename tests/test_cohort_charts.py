@@ -8,6 +8,7 @@ from cohort_data import build_class, now_utc
 from matplotlib import image
 
 from tracker.charts import STATE_COLOURS
+from tracker.cohort_charts import cohort_heatmap_figure, funnel_figure
 from tracker.membership import create_cohort
 
 
@@ -65,3 +66,44 @@ def test_bad_chart_path(run, database, tmp_path):
     result = run("chart", "funnel", "-o", str(tmp_path / "funnel.gif"), exit_code=2)
     assert "use a file name ending in .png, .svg or .pdf" in result.stderr
     assert not (tmp_path / "funnel.gif").exists()
+
+
+def test_heatmap_figure_values(database):
+    build_class(database, now_utc())
+    figure = cohort_heatmap_figure(database, " fall ")
+    axes = figure.axes[0]
+    # Codes follow STATES: 0 completed, 1 in progress, 2 ready, 3 locked.
+    first_six = [
+        [0, 0, 0, 1, 3, 2],  # ana
+        [0, 0, 1, 3, 3, 3],  # ben
+        [2, 3, 3, 3, 3, 3],  # cy
+        [0, 2, 3, 3, 3, 3],  # dee
+    ]
+    expected = [row + [3] * 11 for row in first_six]
+    assert axes.images[0].get_array().tolist() == expected
+    assert [label.get_text() for label in axes.get_yticklabels()] == [
+        "ana", "ben", "cy", "dee",
+    ]  # fmt: skip
+    labels = [label.get_text() for label in axes.get_xticklabels()]
+    assert labels[:6] == [
+        "00 introduction", "01 setup", "02 tensor", "03 activations", "04 layers",
+        "08 dataloader",
+    ]  # fmt: skip
+    assert len(labels) == 17
+    assert axes.get_title() == "Module states (cohort fall, 4 learners)"
+
+
+def test_funnel_figure_values(database):
+    build_class(database, now_utc())
+    axes = funnel_figure(database, "fall").axes[0]
+    widths = [bar.get_width() for bar in axes.patches]
+    assert widths == [3, 2, 1] + [0] * 14
+    labels = [label.get_text() for label in axes.get_yticklabels()]
+    assert labels[:3] == ["00 introduction", "01 setup", "02 tensor"]
+    assert [text.get_text() for text in axes.texts][:3] == [
+        " 3 (75%)", " 2 (50%)", " 1 (25%)",
+    ]  # fmt: skip
+    assert axes.get_title() == "Completions by module (cohort fall, 4 learners)"
+    every = funnel_figure(database).axes[0]
+    assert [bar.get_width() for bar in every.patches][:3] == [4, 2, 1]
+    assert every.get_title() == "Completions by module (all learners, 5 learners)"

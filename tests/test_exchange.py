@@ -6,16 +6,19 @@ import csv
 import io
 import json
 import time
+from pathlib import Path
 
 import pytest
 from cohort_data import COHORT, build_class, days_ago, iso, now_utc
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from tracker.bulk import BATCH
 from tracker.db import open_database
-from tracker.exchange import neutralise
-from tracker.imports import event_uid, import_events, restore_cell
+from tracker.errors import InputError
+from tracker.exchange import export_table, neutralise
+from tracker.imports import event_uid, import_events, import_tito, restore_cell
 from tracker.membership import add_members, create_cohort
-from tracker.models import Event, Learner, Progress
+from tracker.models import Event, Learner, Module, Progress
 
 BOM = "\ufeff"
 HOSTILE = ["=1+2", "+sum(a1)", "-2", "@cmd", "'quoted", "ana"]
@@ -37,6 +40,17 @@ def local_zone(monkeypatch):
 def count(database, model) -> int:
     with database.session() as session:
         return session.scalar(select(func.count()).select_from(model))
+
+
+def snapshot(database) -> dict[str, list[tuple]]:
+    """Every row of the learner, event and progress tables."""
+    with database.session() as session:
+        return {
+            model.__table__.name: sorted(
+                tuple(row) for row in session.execute(select(model.__table__))
+            )
+            for model in (Learner, Event, Progress)
+        }
 
 
 def read_csv(path) -> list[list[str]]:
@@ -243,6 +257,9 @@ def test_import_json_lines_with_uids(run, database, tmp_path):
         ("abc-1", "started", "lms"),
         (derived, "completed", "import"),
     ]
+    again = json.loads(run("import", "events", str(source), "--json").stdout)
+    assert (again["rows"], again["inserted"], again["duplicates"]) == (2, 0, 2)
+    assert count(database, Event) == 2
 
 
 BAD_ROWS = (
@@ -393,13 +410,214 @@ def test_json_event_exports_round_trip(run, database, tmp_path, export):
     assert copied.read_bytes() == exported.read_bytes()
 
 
-def test_export_to_a_folder_fails_cleanly(run, database, tmp_path):
+OUTPUT_COMMANDS = [
+    ("cohort", "export", "--output", "{path}"),
+    ("cohort", "export", "--table", "modules", "--format", "json", "-o", "{path}"),
+    ("export", "events", "--output", "{path}"),
+    ("cohort", "report", "--output", "{path}"),
+    ("chart", "cohort", "--output", "{path}.png"),
+    ("chart", "funnel", "--output", "{path}.svg"),
+]
+
+
+@pytest.mark.parametrize("command", OUTPUT_COMMANDS)
+def test_unwritable_output_fails_cleanly(run, database, tmp_path, command):
+    build_class(database, now_utc())
     folder = tmp_path / "out"
-    folder.mkdir()
-    result = run("export", "events", "--output", str(folder), exit_code=2)
-    assert f"Cannot write '{folder}'" in result.stderr
-    assert [
-        path.name for path in tmp_path.iterdir() if path.name.endswith(".partial")
-    ] == []
-    missing = run("cohort", "export", "-o", str(tmp_path / "no" / "x.csv"), exit_code=2)
-    assert "does not exist" in missing.stderr
+    for name in ("dir", "dir.png", "dir.svg"):
+        (folder / name).mkdir(parents=True)
+    plain_file = tmp_path / "plain.txt"
+    plain_file.write_text("keep", encoding="utf-8")
+    cases = {
+        folder / "dir": "Is a directory.",
+        plain_file / "x": f"{str(plain_file)!r} is not a folder. Choose another",
+        tmp_path / "no" / "x": f"The folder '{tmp_path / 'no'}' for the ",
+    }
+    for path, message in cases.items():
+        args = [arg.replace("{path}", str(path)) for arg in command]
+        result = run(*args, exit_code=2)
+        assert result.stdout == ""
+        assert result.stderr.startswith("Error: ")
+        assert len(result.stderr.splitlines()) == 1
+        assert message in result.stderr
+    assert sorted(path.name for path in folder.rglob("*")) == [
+        "dir", "dir.png", "dir.svg",
+    ]  # fmt: skip
+    names = {p.name for p in tmp_path.iterdir() if not p.name.startswith("progress.db")}
+    assert names <= {"app-home", "out", "plain.txt"}
+    assert plain_file.read_text(encoding="utf-8") == "keep"
+
+
+@pytest.mark.parametrize("command", OUTPUT_COMMANDS)
+def test_failed_export_keeps_earlier_file(run, database, tmp_path, command):
+    build_class(database, now_utc())
+    args = [arg.replace("{path}", str(tmp_path / "earlier")) for arg in command]
+    target = Path(args[-1])
+    target.write_text("earlier", encoding="utf-8")
+    result = run(*args, "--cohort", "nope", exit_code=2)
+    assert "No cohort named 'nope'." in result.stderr
+    assert target.read_text(encoding="utf-8") == "earlier"
+    run(*args, "--cohort", COHORT)
+    assert target.read_bytes() != b"earlier"
+    assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".partial")]
+
+
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        (
+            ("cohort", "export", "--format", "xml"),
+            "Invalid value for '--format': 'xml' is not one of 'csv', 'json'.",
+        ),
+        (
+            ("export", "events", "--format", "json"),
+            "Invalid value for '--format': 'json' is not one of 'csv', 'jsonl'.",
+        ),
+        (
+            ("cohort", "export", "--table", "cohorts"),
+            (
+                "Invalid value for '--table': 'cohorts' is not one of 'learners', "
+                "'modules', 'events'."
+            ),
+        ),
+    ],
+)
+def test_bad_export_options(run, database, command, message):
+    result = run(*command, exit_code=2)
+    assert result.stdout == ""
+    assert message in result.stderr
+
+
+def test_export_table_rejects_bad_arguments(database):
+    stream = io.StringIO()
+    with pytest.raises(InputError, match="Unknown format 'xml'; choose one of csv"):
+        export_table(database, "learners", "xml", stream=stream)
+    with pytest.raises(InputError, match="Unknown table 'cohorts'; choose one of"):
+        export_table(database, "cohorts", "csv", stream=stream)
+    with pytest.raises(InputError, match="Give an output file or a stream"):
+        export_table(database, "learners", "csv")
+    assert stream.getvalue() == ""
+
+
+def test_export_table_library(database, tmp_path):
+    now = now_utc()
+    build_class(database, now)
+    stream = io.StringIO()
+    assert export_table(database, "learners", "csv", stream=stream, cohort=COHORT) == 4
+    lines = stream.getvalue().split("\r\n")
+    assert lines[0].startswith("handle,display_name,completed,total,percent,")
+    assert lines[1:] == [
+        f"ana,,3,17,17.6,6.0,10.0,77.0,97.0,{iso(days_ago(now, 10))},activations",
+        f"ben,,2,17,11.8,2.0,4.0,81.0,103.0,{iso(days_ago(now, 5))},tensor",
+        "cy,,0,17,0.0,0.0,0.0,83.0,107.0,,introduction",
+        f"dee,,1,17,5.9,1.0,2.0,82.0,105.0,{iso(days_ago(now, 40))},setup",
+        "",
+    ]
+    target = tmp_path / "modules.json"
+    assert export_table(database, "modules", "json", target, cohort=COHORT) == 17
+    modules = json.loads(target.read_text(encoding="utf-8"))
+    assert modules[0] == {
+        "slug": "introduction", "number": 0, "title": modules[0]["title"],
+        "completed": 3, "in_progress": 0, "ready": 1, "locked": 0, "percent": 75.0,
+        "median_hours": 3.0, "median_samples": 2, "hours_low": 1.0,
+        "hours_high": 2.0,
+    }  # fmt: skip
+    events = tmp_path / "events.jsonl"
+    assert export_table(database, "events", "jsonl", events) == 15
+    first = json.loads(events.read_text(encoding="utf-8").splitlines()[0])
+    assert (first["user"], first["module"], first["kind"]) == (
+        "dee", "introduction", "completed",
+    )  # fmt: skip
+    assert first["time"] == iso(days_ago(now, 40))
+
+
+CONTROL_NAMES = {
+    "tab": ("\t=1+2", "'\t=1+2"),
+    "return": ("\r@cmd", "'\r@cmd"),
+    "newline": ("\n-3", "'\n-3"),
+    "apostrophe": ("'=x", "''=x"),
+    "inner": ("a\n=b", "a\n=b"),
+}
+
+
+def test_names_with_control_starts(run, database, tmp_path):
+    """Names written into a shared database by other tools are neutralised too."""
+    handles = list(CONTROL_NAMES)
+    create_cohort(database, "odd")
+    add_members(database, "odd", handles)
+    with database.session(write=True) as session:
+        for handle, (name, _) in CONTROL_NAMES.items():
+            session.execute(
+                update(Learner)
+                .where(Learner.handle == handle)
+                .values(display_name=name)
+            )
+    target = tmp_path / "learners.csv"
+    run("cohort", "export", "--cohort", "odd", "--output", str(target))
+    rows = read_csv(target)
+    cells = {row[0]: row[1] for row in rows[1:]}
+    assert cells == {handle: cell for handle, (_, cell) in CONTROL_NAMES.items()}
+    assert [row[2:5] for row in rows[1:]] == [["0", "17", "0.0"]] * 5
+    text = target.read_bytes().decode("utf-8")
+    assert "\r\ntab,'\t=1+2,0,17,0.0,0.0,0.0,83.0,107.0,,introduction\r\n" in text
+
+
+def test_failed_import_after_a_batch_changes_nothing(run, database, tmp_path):
+    build_class(database, now_utc())
+    before = snapshot(database)
+    lines = ["user,module,kind,time"]
+    lines += [
+        f"bulk-{number},introduction,started,2025-01-01T10:00:00Z"
+        for number in range(BATCH + 5)
+    ]
+    lines.append("ana,introduction,reset,not-a-time")
+    source = tmp_path / "events.csv"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run("import", "events", str(source), exit_code=2)
+    assert result.stderr == (
+        f"Error: {source}, line {BATCH + 7}: time 'not-a-time' is not an ISO 8601 "
+        "time. Use a form such as 2026-09-19T10:21:00 or 2026-09-19T10:21:00+02:00.\n"
+    )
+    assert snapshot(database) == before
+    with pytest.raises(InputError, match=f"line {BATCH + 7}: time 'not-a-time'"):
+        import_events(database, source)
+    assert snapshot(database) == before
+
+
+def test_import_file_not_utf8(run, database, tmp_path):
+    source = tmp_path / "events.csv"
+    source.write_bytes(
+        "user,module,kind,time\nzoë,setup,started,2025-01-01T10:00:00Z\n".encode(
+            "latin-1"
+        )
+    )
+    result = run("import", "events", str(source), exit_code=2)
+    assert result.stderr == (
+        f"Error: {source}, line 2: the file is not UTF-8 text (byte 0xeb). Save it "
+        "as UTF-8.\n"
+    )
+    assert count(database, Event) == 0
+
+
+def test_import_tito_library(database, tito_progress_file, local_zone):
+    local_zone("Europe/Paris")
+    report = import_tito(database, tito_progress_file, "Ada")
+    assert report.as_dict() == {
+        "source": str(tito_progress_file), "rows": 4, "inserted": 4, "learners": 1,
+        "skipped": [], "duplicates": 0,
+    }  # fmt: skip
+    with database.session() as session:
+        rows = session.execute(
+            select(Module.slug, Event.kind, Event.occurred_at, Event.source)
+            .join(Module, Module.id == Event.module_id)
+            .order_by(Event.occurred_at)
+        ).all()  # fmt: skip
+    assert [(slug, kind, iso(at), source) for slug, kind, at, source in rows] == [
+        ("setup", "completed", "2025-09-19T08:21:11.081117+00:00", "tito"),
+        ("tensor", "completed", "2025-09-19T08:21:34.831693+00:00", "tito"),
+        ("activations", "completed", "2025-09-19T08:21:50+00:00", "tito"),
+        ("layers", "completed", "2025-09-19T08:21:55+00:00", "tito"),
+    ]
+    again = import_tito(database, tito_progress_file, "ada")
+    assert (again.rows, again.inserted, again.duplicates) == (4, 0, 4)
+    assert count(database, Event) == 4

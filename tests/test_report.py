@@ -5,12 +5,17 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from datetime import timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 from cohort_data import COHORT, build_class, now_utc
+from matplotlib import image
 
+from tracker.charts import STATE_COLOURS
 from tracker.membership import add_members
+from tracker.report import build_report
 
 HOSTILE_NAME = "<script>document.title='injected'</script>"
 # Namespace names that every SVG carries; a browser never fetches them.
@@ -63,6 +68,12 @@ def test_report_is_self_contained(report):
     assert set(re.findall(r"https?://[^\s\"')]+", page)) <= NAMESPACES
     assert not re.search(r"<(script|link|iframe|object)\b", page)
     assert re.findall(r'\bsrc="', page) == []
+    assert "@import" not in page
+    assert set(re.findall(r"url\((.)", page)) <= {"#"}
+    references = re.findall(r'href="([^"]*)"', page)
+    assert references
+    assert all(ref.startswith(("#", "data:image/png;base64,")) for ref in references)
+    assert set(re.findall(r"data:[a-z/+]+", page)) == {"data:image/png"}
     assert "&lt;script&gt;document.title=&#x27;injected&#x27;&lt;/script&gt;" in page
     assert page.count("<svg") == 2
     assert '<span id="learner-count">5</span>' in page
@@ -80,6 +91,47 @@ def test_report_renders_in_chromium(chromium, report, tmp_path):
     learners = re.findall(r'<tr class="learner"><td>([^<]*)</td>', dom)
     assert learners == ["ana", "ben", "cy", "dee", "eve"]
     assert dom.count("<svg") == 2
+
+
+def test_report_screenshot_shows_charts(chromium, report, tmp_path):
+    shot = tmp_path / "report.png"
+    result = browse(
+        chromium, tmp_path, "--window-size=1200,2800", f"--screenshot={shot}",
+        report.as_uri(),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    pixels = image.imread(shot)
+    assert pixels.shape[:2] == (2800, 1200)
+    # The heatmap's legend has a few hundred pixels of each colour. The
+    # heatmap's cells and the funnel's bars add thousands more.
+    for state, colour in STATE_COLOURS.items():
+        rgb = tuple(int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
+        found = np.all(np.isclose(pixels[..., :3], rgb, atol=0.02), axis=-1).sum()
+        assert found > 2000, state
+
+
+def test_build_report_values(database):
+    now = now_utc()
+    build_class(database, now)
+    page = build_report(database, COHORT, days=14, now=now)
+    assert '<span id="learner-count">4</span>' in page
+    assert '<span id="module-count">17</span>' in page
+    when = (now - timedelta(days=10)).strftime("%Y-%m-%d %H:%M UTC")
+    assert (
+        '<tr class="learner"><td>ana</td><td></td><td class="number">3/17</td>'
+        f'<td class="number">17.6%</td><td>6-10 h</td><td>77-97 h</td><td>{when}</td>'
+        "<td>activations</td></tr>"
+    ) in page
+    assert (
+        '<tr class="module"><td>01</td><td>setup</td><td class="number">2</td>'
+        '<td class="number">0</td><td class="number">1</td><td class="number">1</td>'
+        '<td class="number">50%</td><td class="number">36 h</td><td>1-2 h</td></tr>'
+    ) in page
+    stuck = re.findall(r'<tr class="stuck"><td>([^<]*)</td><td></td><td>(\w+)', page)
+    assert stuck == [("ben", "slow"), ("cy", "inactive"), ("dee", "inactive")]
+    every = build_report(database, now=now)
+    assert '<span id="learner-count">5</span>' in every
+    assert every.count('<tr class="learner">') == 5
 
 
 def test_report_prints_to_pdf(chromium, report, tmp_path):

@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from .errors import InputError
+from .output_files import check_folder
 
 if TYPE_CHECKING:
     from .progress import LearnerStatus
@@ -40,11 +41,7 @@ def check_chart_path(path: str | Path) -> Path:
             f"Cannot tell the chart format of {str(path)!r}: use a file name ending "
             "in .png, .svg or .pdf."
         )
-    if not target.parent.exists():
-        raise InputError(
-            f"The folder {str(target.parent)!r} for the chart does not exist. "
-            "Create it or choose another path."
-        )
+    check_folder(target, "the chart")
     return target
 
 

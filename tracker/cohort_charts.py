@@ -9,6 +9,7 @@ from matplotlib.patches import Patch
 from .charts import STATE_COLOURS, STATE_LABELS
 from .cohort import CohortStatus, LearnerRow, cohort_matrix, cohort_status
 from .db import Database
+from .membership import check_cohort_name
 from .progress import STATES, ModuleView
 
 # Learner names are written beside the heatmap up to this many rows. A larger
@@ -106,7 +107,9 @@ def completion_funnel(status: CohortStatus) -> Figure:
 def cohort_heatmap_figure(database: Database, cohort: str | None = None) -> Figure:
     """Draw the state heatmap of a cohort (default: every learner)."""
     modules, learners = cohort_matrix(database, cohort)
-    return state_heatmap(modules, learners, cohort)
+    return state_heatmap(
+        modules, learners, check_cohort_name(cohort) if cohort else None
+    )
 
 
 def funnel_figure(database: Database, cohort: str | None = None) -> Figure:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +23,7 @@ from .errors import InputError
 from .imports import EVENT_COLUMNS, FORMULA_STARTS, NEUTRAL_MARK
 from .membership import find_cohort
 from .models import CohortMember, Event, Learner, Module
+from .output_files import check_folder, replace_when_done
 
 TABLES = ("learners", "modules", "events")
 FORMATS = ("csv", "json", "jsonl")
@@ -105,7 +105,11 @@ def write_json_lines(stream: TextIO, rows: Iterable[dict[str, Any]]) -> int:
 
 
 def event_rows(session: Session, cohort: str | None = None) -> Iterator[dict[str, Any]]:
-    """Yield the event log in the order events happened, in the import format."""
+    """Return the event log in the order events happened, in the import format.
+
+    The cohort is looked up before the first row is read, so an unknown name
+    raises here rather than after a caller has started writing.
+    """
     query = (
         select(
             Event.uid,
@@ -124,6 +128,10 @@ def event_rows(session: Session, cohort: str | None = None) -> Iterator[dict[str
             CohortMember.cohort_id == find_cohort(session, cohort).id
         )
         query = query.where(Event.learner_id.in_(members))
+    return _event_dicts(session, query)
+
+
+def _event_dicts(session: Session, query: Any) -> Iterator[dict[str, Any]]:
     result = session.execute(query.execution_options(yield_per=EVENTS_PER_FETCH))
     for uid, handle, slug, kind, occurred_at, source in result:
         yield {
@@ -156,9 +164,13 @@ def export_table(
         raise InputError(f"Unknown format {fmt!r}; choose one of {', '.join(FORMATS)}.")
     if output is None and stream is None:
         raise InputError("Give an output file or a stream to write to.")
+    if output is not None:
+        check_folder(Path(output), "the export")
     if table == "events":
-        with database.session() as session, _target(output, stream, fmt) as target:
-            return _write(target, fmt, EVENT_COLUMNS, event_rows(session, cohort))
+        with database.session() as session:
+            events = event_rows(session, cohort)
+            with _target(output, stream, fmt) as target:
+                return _write(target, fmt, EVENT_COLUMNS, events)
     columns: tuple[str, ...] = LEARNER_COLUMNS
     if table == "learners":
         rows = [row.as_dict() for row in cohort_learners(database, cohort)]
@@ -187,25 +199,6 @@ def _target(
         assert stream is not None
         yield stream
         return
-    path = Path(output)
-    if not path.parent.is_dir():
-        raise InputError(
-            f"The folder {str(path.parent)!r} for {str(path)!r} does not exist. "
-            "Create it or choose another path."
-        )
     encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        handle = partial.open("w", encoding=encoding, newline="")
-    except OSError as err:
-        raise InputError(f"Cannot write {str(path)!r}: {err.strerror}.") from None
-    try:
-        with handle:
-            yield handle
-        os.replace(partial, path)
-    except OSError as err:
-        partial.unlink(missing_ok=True)
-        raise InputError(f"Cannot write {str(path)!r}: {err.strerror}.") from None
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
+    with replace_when_done(Path(output), "the export", encoding) as handle:
+        yield handle

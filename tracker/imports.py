@@ -241,12 +241,16 @@ def _event(
 
 def _read_text(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8-sig")
+        data = path.read_bytes()
     except OSError as err:
         raise InputError(f"Cannot read {str(path)!r}: {err.strerror}.") from None
+    try:
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
         raise InputError(
-            f"{str(path)!r} is not UTF-8 text (byte {err.start}). Save it as UTF-8."
+            f"{path}, line {line}: the file is not UTF-8 text (byte "
+            f"0x{data[err.start]:02x}). Save it as UTF-8."
         ) from None
 
 

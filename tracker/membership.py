@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import io
 import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -105,40 +106,62 @@ def read_roster(path: str | Path) -> list[RosterEntry]:
     as underscores; ``user``, ``name`` and ``e-mail`` are accepted too.
     """
     source = Path(path)
-    try:
-        with source.open(encoding="utf-8-sig", newline="") as handle:
-            rows = list(csv.reader(handle))
-    except OSError as err:
-        raise InputError(
-            f"Cannot read the roster {str(source)!r}: {err.strerror}."
-        ) from None
-    except (UnicodeDecodeError, csv.Error) as err:
-        raise InputError(
-            f"The roster {str(source)!r} is not a UTF-8 CSV file ({err}). Save it as "
-            "CSV with UTF-8 encoding."
-        ) from None
+    rows = _roster_rows(source)
     if not rows:
         raise InputError(f"The roster {str(source)!r} is empty. Add a header line.")
+    first = rows[0][1]
     header = [
-        cell.strip().lower().replace(" ", "_").replace("-", "_") for cell in rows[0]
+        cell.strip().lower().replace(" ", "_").replace("-", "_") for cell in first
     ]
     columns = {name: header.index(name) for name in header if name}
     handle_column = _first_column(columns, HANDLE_COLUMNS)
     if handle_column is None:
         raise InputError(
             f"The roster {str(source)!r} has no 'handle' column (its header is "
-            f"{', '.join(rows[0])}). Start the file with: handle,display_name,email"
+            f"{', '.join(first)}). Start the file with: handle,display_name,email"
         )
     name_column = _first_column(columns, NAME_COLUMNS)
     email_column = _first_column(columns, EMAIL_COLUMNS)
     entries = []
-    for line, row in enumerate(rows[1:], start=2):
+    for line, row in rows[1:]:
         if not any(cell.strip() for cell in row):
             continue
         entries.append(
             _roster_entry(source, line, row, handle_column, name_column, email_column)
         )
     return entries
+
+
+def _roster_rows(source: Path) -> list[tuple[int, list[str]]]:
+    """Read the CSV records of a roster, each with the line it starts on."""
+    try:
+        data = source.read_bytes()
+    except OSError as err:
+        raise InputError(
+            f"Cannot read the roster {str(source)!r}: {err.strerror}."
+        ) from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise InputError(
+            f"{source}, line {line}: the roster is not UTF-8 text (byte "
+            f"0x{data[err.start]:02x}). Save it as CSV with UTF-8 encoding."
+        ) from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        rows = list(reader)
+    except csv.Error as err:
+        raise InputError(
+            f"{source}, line {reader.line_num}: the roster is not valid CSV ({err})."
+        ) from None
+    if reader.line_num == len(rows):
+        return list(enumerate(rows, start=1))
+    # A quoted cell spans lines, so count the lines each record ends on.
+    reader = csv.reader(io.StringIO(text, newline=""))
+    ends = [(reader.line_num, row) for row in reader]
+    starts = [1] + [end + 1 for end, _ in ends[:-1]]
+    return [(start, row) for start, (_, row) in zip(starts, ends)]
 
 
 def _first_column(columns: dict[str, int], names: tuple[str, ...]) -> int | None:
@@ -168,14 +191,27 @@ def _roster_entry(
         handle = normalize_handle(raw_handle)
     except InputError as err:
         raise InputError(f"{source}, line {line}: {err}") from None
-    email = cell(email_column)
+    display_name, email = cell(name_column), cell(email_column)
+    for column, value in (("display name", display_name), ("email", email)):
+        if value is not None and _has_control(value):
+            raise InputError(
+                f"{source}, line {line}: the {column} {value!r} contains control "
+                "characters such as line breaks or tabs. Use printable characters "
+                "only."
+            )
     if email is not None:
         local, _, domain = email.partition("@")
         if not local or not domain:
             raise InputError(
                 f"{source}, line {line}: {email!r} is not an email address."
             )
-    return RosterEntry(handle, cell(name_column), email)
+    return RosterEntry(handle, display_name, email)
+
+
+def _has_control(text: str) -> bool:
+    # Control characters and line separators would break the terminal tables.
+    # Format characters (Cf) stay, since names in some scripts need U+200C.
+    return any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in text)
 
 
 def add_members(

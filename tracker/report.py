@@ -25,7 +25,7 @@ from .cohort import (
 )
 from .cohort_charts import completion_funnel, state_heatmap
 from .db import Database, utcnow
-from .errors import InputError
+from .output_files import check_folder, replace_when_done
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em; color: #1c2833; }
@@ -224,18 +224,13 @@ def write_report(
     days: int = 14,
     now: datetime | None = None,
 ) -> Path:
-    """Write the HTML report to ``output`` and return its path."""
+    """Write the HTML report to ``output`` and return its path.
+
+    The file is replaced only once the whole page is written.
+    """
     target = Path(output)
-    if not target.parent.is_dir():
-        raise InputError(
-            f"The folder {str(target.parent)!r} for the report does not exist. "
-            "Create it or choose another path."
-        )
+    check_folder(target, "the report")
     page = build_report(database, cohort, days, now)
-    try:
-        target.write_text(page, encoding="utf-8")
-    except OSError as err:
-        raise InputError(
-            f"Cannot write the report {str(target)!r}: {err.strerror}."
-        ) from None
+    with replace_when_done(target, "the report", "utf-8") as handle:
+        handle.write(page)
     return target
