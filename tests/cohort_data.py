@@ -6,7 +6,7 @@ Times are days before ``now``:
 - ana: introduction 30 -> 30 + 2 h, setup 20 -> 19, tensor 12 -> 11,
   activations started 10 days ago and still in progress;
 - ben: introduction 15 -> 15 + 4 h, setup 14 -> 12, tensor started 5 days ago;
-- cy: no event at all;
+- cy: no event at all, stored 20 days ago;
 - dee: introduction completed 40 days ago, with no recorded start;
 - zed: introduction 3 -> 3 + 6 h.
 """
@@ -15,9 +15,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from sqlalchemy import update
+
 from tracker.db import Database
 from tracker.membership import add_members, create_cohort
 from tracker.progress import record_events
+from tracker.schema import learners
 
 COHORT = "fall"
 MEMBERS = ["ana", "ben", "cy", "dee"]
@@ -54,6 +57,12 @@ def build_class(database: Database, now: datetime) -> None:
     record("zed", "introduction", "completed", 3, 6)
     create_cohort(database, COHORT)
     add_members(database, COHORT, MEMBERS)
+    with database.connect(write=True) as connection:
+        connection.execute(
+            update(learners)
+            .where(learners.c.handle == "cy")
+            .values(created_at=days_ago(now, 20))
+        )
 
 
 def iso(value: datetime) -> str:

@@ -37,6 +37,10 @@ from .progress import (
 from .sorting import LEARNER_SORTS, MODULE_SORTS, sort_rows
 
 DEFAULT_STUCK_FACTOR = 3.0
+# A module open for less than a day is never slow, even where the cohort's
+# median is a few minutes (or zero, for learners who mark start and
+# completion together).
+MIN_SLOW_SECONDS = 86400.0
 
 
 @dataclass
@@ -92,6 +96,7 @@ class LearnerRow:
     last_activity: datetime | None
     next: str | None
     states: list[str] = field(repr=False, default_factory=list)
+    joined: datetime | None = field(repr=False, default=None)
 
     def as_dict(self) -> dict[str, Any]:
         # Built by hand: dataclasses.asdict copies deeply and is several times
@@ -290,9 +295,14 @@ def _learner_table(
     """Return learner id -> row, ordered by handle."""
     total = len(course.modules)
     rows = {}
-    for learner_id, handle, display_name, masks, last in cohort_sql.learner_rows(
-        session, course.module_ids, members
-    ):
+    for (
+        learner_id,
+        handle,
+        display_name,
+        masks,
+        last,
+        joined,
+    ) in cohort_sql.learner_rows(session, course.module_ids, members):
         state = course.state(masks)
         rows[learner_id] = LearnerRow(
             handle=handle,
@@ -307,6 +317,7 @@ def _learner_table(
             last_activity=last,
             next=state.next,
             states=state.states,
+            joined=joined,
         )
     return rows
 
@@ -330,8 +341,10 @@ def stuck_learners(
 ) -> list[StuckLearner]:
     """Find learners with no event in ``days`` days, and slow in-progress modules.
 
-    A module in progress counts as slow when it has been open more than
-    ``factor`` times the cohort's median time for it. Learners who completed
+    A learner with no event at all counts as inactive from when they were
+    stored. A module in progress counts as slow when it has been open more
+    than ``factor`` times the cohort's median time for it, and more than a
+    day. Learners who completed
     every module are never stuck. A module that no learner of the cohort has
     completed from a recorded start has no median, so it is not judged.
     """
@@ -356,7 +369,7 @@ def stuck_learners(
         if finished or median is None or module_id not in course.slugs:
             continue
         elapsed = (now - started).total_seconds()
-        if elapsed > factor * median[0]:
+        if elapsed > max(factor * median[0], MIN_SLOW_SECONDS):
             slug = course.slugs[module_id]
             found.append(_slow(learner, slug, started, elapsed, median))
     found.sort(key=lambda row: (row.handle, row.reason, row.module or ""))
@@ -371,21 +384,24 @@ def _inactive(
     for row in learners:
         if row.completed == row.total:
             continue
-        if row.last_activity is None:
-            detail = "no event recorded"
-            idle = None
-        elif row.last_activity < cutoff:
-            idle = round((now - row.last_activity).total_seconds() / 86400, 1)
-            detail = f"no event for {_days(idle)} (last on {_day(row.last_activity)})"
-        else:
+        # A learner with no event counts from when they were stored, so a
+        # roster added today is not stuck today.
+        last = row.last_activity
+        since = last if last is not None else row.joined
+        if since is None or since >= cutoff:
             continue
+        idle = _idle_days(since, now)
+        if last is None:
+            detail = f"no event since joining on {_day(since)} ({_days(idle)} ago)"
+        else:
+            detail = f"no event for {_days(idle)} (last on {_day(since)})"
         found.append(
             StuckLearner(
                 row.handle,
                 row.display_name,
                 "inactive",
                 None,
-                row.last_activity,
+                since,
                 idle,
                 None,
                 detail,
@@ -415,6 +431,10 @@ def _slow(
         f"'{slug}' in progress for {_days(days)} since {_day(started)}; the cohort's "
         f"median is {_days(typical)}, from {median[1]} {learners}",
     )
+
+
+def _idle_days(since: datetime, now: datetime) -> float:
+    return round((now - since).total_seconds() / 86400, 1)
 
 
 def _days(value: float) -> str:

@@ -115,8 +115,9 @@ def count_learners(session: Session, members: Select[Any] | None) -> int:
 
 def learner_rows(
     session: Session, module_ids: Sequence[int], members: Select[Any] | None
-) -> list[tuple[int, str, str | None, Masks, datetime | None]]:
-    """Return (id, handle, display name, masks, last event time) of each learner."""
+) -> list[tuple[int, str, str | None, Masks, datetime | None, datetime]]:
+    """Return (id, handle, display name, masks, last event time, joined) of each
+    learner; joined is when the learner was first stored."""
     masks = learner_masks(module_ids, members)
     last = _restrict(
         select(Event.learner_id, func.max(Event.occurred_at).label("last_at")).group_by(
@@ -132,6 +133,7 @@ def learner_rows(
             Learner.handle,
             Learner.display_name,
             last.c.last_at,
+            Learner.created_at,
             *[masks.c[name] for name in names],
         )
         .outerjoin(masks, masks.c.learner_id == Learner.id)
@@ -140,7 +142,7 @@ def learner_rows(
     )
     query = _restrict(query, Learner.id, members)
     return [
-        (row[0], row[1], row[2], to_masks(row[4:]), row[3])
+        (row[0], row[1], row[2], to_masks(row[5:]), row[3], row[4])
         for row in session.execute(query)
     ]
 
