@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import func, select
 
 from tracker.db import open_database
@@ -246,3 +247,31 @@ def test_blank_user_is_rejected(run, db_url):
 def test_unsupported_backend_is_rejected(run):
     result = run("status", "--db", "mysql://someone@127.0.0.1/course", exit_code=2)
     assert "tt-progress runs on SQLite and PostgreSQL" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("not a url://", "Invalid database URL 'not a url://'."),
+        ("", "--db is empty."),
+        ("  ", "--db is empty."),
+        ("sqlite://", "sqlite:// is an in-memory SQLite database"),
+        ("sqlite:///:memory:", "sqlite:///:memory: is an in-memory SQLite database"),
+        ("postgresql+nosuchdriver://ana@127.0.0.1/course", "uses the psycopg 3 driver"),
+    ],
+)
+@pytest.mark.parametrize("command", [("status",), ("complete", "tensor")])
+def test_unusable_database_url_is_rejected(run, tmp_path, url, message, command):
+    result = run(*command, "--db", url, exit_code=2)
+    assert message in result.stderr
+    assert result.stderr.count("Error:") == 1
+    assert not list(tmp_path.rglob("*.db"))
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "soon"])
+def test_busy_timeout_must_be_finite_and_not_negative(run, monkeypatch, value):
+    monkeypatch.setenv("TT_PROGRESS_BUSY_TIMEOUT", value)
+    result = run("complete", "tensor", exit_code=2)
+    assert f"TT_PROGRESS_BUSY_TIMEOUT={value!r} is not a number of seconds." in (
+        result.stderr
+    )

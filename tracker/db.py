@@ -8,6 +8,7 @@ is imported only when the schema is missing or behind.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import random
 import time
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import create_engine, event, inspect, select, text
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 
 from . import paths
@@ -51,13 +52,36 @@ T = TypeVar("T")
 def resolve_url(url: str | None) -> str:
     """Return the database URL: the argument, ``TT_PROGRESS_DB`` or the default.
 
-    A value without ``://`` is a path to a SQLite file.
+    A value without ``://`` is a path to a SQLite file. A URL that does not
+    parse, an empty ``--db`` and an in-memory SQLite database (which would
+    keep nothing) raise `InputError`.
     """
+    if url is not None and not url.strip():
+        raise InputError(
+            "--db is empty. Give a path to a SQLite file or a database URL, or "
+            "leave out --db for the default database."
+        )
     url = url or os.environ.get("TT_PROGRESS_DB")
     if not url:
         return f"sqlite:///{paths.app_dir() / 'progress.db'}"
     if "://" not in url:
         return f"sqlite:///{Path(url).expanduser()}"
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise InputError(
+            f"Invalid database URL {url!r}. Give a SQLAlchemy URL such as "
+            "sqlite:///progress.db or postgresql+psycopg://user@host/db."
+        ) from None
+    if parsed.get_backend_name() == "sqlite" and parsed.database in (
+        None,
+        "",
+        ":memory:",
+    ):
+        raise InputError(
+            f"{url} is an in-memory SQLite database, which keeps nothing once the "
+            "command ends. Give a file, such as sqlite:///progress.db."
+        )
     return url
 
 
@@ -67,11 +91,15 @@ def busy_timeout() -> float:
     if not value:
         return DEFAULT_BUSY_TIMEOUT
     try:
-        return max(float(value), 0.0)
+        seconds = float(value)
     except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds < 0:
         raise InputError(
-            f"TT_PROGRESS_BUSY_TIMEOUT={value!r} is not a number of seconds."
-        ) from None
+            f"TT_PROGRESS_BUSY_TIMEOUT={value!r} is not a number of seconds. Give "
+            "0 or more, such as 30."
+        )
+    return seconds
 
 
 def utcnow() -> datetime:
@@ -170,16 +198,33 @@ def create_tracker_engine(url: str) -> Engine:
         kwargs["connect_args"] = {"connect_timeout": 10}
     try:
         engine = create_engine(parsed, **kwargs)
-    except (ArgumentError, ImportError) as err:
+    except ArgumentError as err:
+        raise InputError(
+            f"Cannot use database URL {display_url(url)}: {err}. {_driver_hint(parsed)}"
+        ) from None
+    except ImportError as err:
         raise DatabaseError(
-            f"Cannot use database URL {display_url(url)}: {err}. For PostgreSQL, "
-            "install the driver with: pip install 'tt-progress[postgres]'."
+            f"Cannot use database URL {display_url(url)}: {err}. {_driver_hint(parsed)}"
         ) from None
     if backend == "sqlite":
         _configure_sqlite(engine, timeout)
     elif backend == "postgresql":
         _configure_postgresql(engine, timeout)
     return engine
+
+
+def _driver_hint(parsed: URL) -> str:
+    if parsed.get_backend_name() != "postgresql":
+        return "Check the URL."
+    if parsed.get_driver_name() != "psycopg":
+        return (
+            "tt-progress uses the psycopg 3 driver: write the URL as "
+            "postgresql+psycopg://user@host/db."
+        )
+    return (
+        "Install the PostgreSQL driver with pip install 'psycopg[binary]' (or, "
+        "from a clone of tt-progress, pip install '.[postgres]')."
+    )
 
 
 def _sqlstate(err: BaseException | None) -> str | None:
