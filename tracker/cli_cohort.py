@@ -163,14 +163,14 @@ def cohort_learners_command(
 @cohort_option
 @click.option(
     "--days",
-    type=click.IntRange(min=0),
+    type=int,
     default=14,
     show_default=True,
     help="Report learners with no event in this many days.",
 )
 @click.option(
     "--factor",
-    type=click.FloatRange(min=1.0),
+    type=float,
     default=3.0,
     show_default=True,
     help="Report modules in progress longer than this many times the cohort's median.",
@@ -238,7 +238,7 @@ def cohort_export(
 )
 @click.option(
     "--days",
-    type=click.IntRange(min=0),
+    type=int,
     default=14,
     show_default=True,
     help="Report learners with no event in this many days as stuck.",
