@@ -332,6 +332,40 @@ def test_stuck_thresholds(database):
         stuck_learners(database, COHORT, factor=0.5)
 
 
+BAD_DAYS = [
+    (("--days", "1000000"), "--days 1000000 is out of range"),
+    (("--days", "36501"), "--days 36501 is out of range"),
+    (("--days", "-1"), "--days -1 is out of range"),
+]
+BAD_FACTORS = [
+    (("--factor", "nan"), "--factor nan is not a number"),
+    (("--factor", "inf"), "--factor inf is not a number"),
+    (("--factor", "0.5"), "--factor 0.5 is below 1"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), BAD_DAYS + BAD_FACTORS)
+def test_stuck_bad_limits(run, args, message):
+    run("complete", "tensor")
+    result = run("cohort", "stuck", *args, exit_code=2)
+    assert result.stderr.startswith(f"Error: {message}.")
+
+
+@pytest.mark.parametrize(("args", "message"), BAD_DAYS)
+def test_report_bad_days(run, tmp_path, args, message):
+    report = tmp_path / "report.html"
+    run("complete", "tensor")
+    result = run("cohort", "report", *args, "-o", str(report), exit_code=2)
+    assert result.stderr.startswith(f"Error: {message}.")
+    assert not report.exists()
+
+
+def test_stuck_limits_accepted(run):
+    run("complete", "tensor")
+    run("cohort", "stuck", "--days", "36500", "--factor", "1")
+    run("cohort", "stuck", "--days", "0")
+
+
 def test_new_learner_without_events_is_not_stuck_yet(database):
     now = now_utc()
     build_class(database, now)

@@ -26,7 +26,29 @@ READ_ONLY_COMMANDS = [
     ("modules",),
     ("info", "tensor"),
     ("path",),
+    ("overview",),
+    ("overview", "--json", "--charts", "{out}/charts"),
+    ("chart", "graph", "-o", "{out}/graph.png"),
+    ("chart", "architecture", "-o", "{out}/architecture.png"),
+    ("chart", "roadmap", "-o", "{out}/roadmap.png"),
+    ("chart", "components", "-o", "{out}/components.png"),
+    ("chart", "cohort", "-o", "{out}/cohort.png"),
+    ("chart", "funnel", "-o", "{out}/funnel.png"),
+    ("cohort", "list"),
+    ("cohort", "status"),
+    ("cohort", "learners"),
+    ("cohort", "stuck"),
+    ("cohort", "export"),
+    ("cohort", "export", "--table", "events", "-o", "{out}/events.csv"),
+    ("cohort", "report", "-o", "{out}/report.html"),
+    ("export", "events"),
+    ("export", "events", "-o", "{out}/events.csv"),
 ]
+
+
+def with_output(args: tuple[str, ...], folder: Path) -> list[str]:
+    """Put the output files of a command into ``folder``."""
+    return [arg.replace("{out}", str(folder)) for arg in args]
 
 
 def invoke(*args: str, exit_code: int = 0) -> Result:
@@ -51,28 +73,32 @@ def tables(db_url: str) -> set[str]:
 
 
 @pytest.mark.parametrize("args", READ_ONLY_COMMANDS)
-def test_read_command_creates_no_missing_file(sqlite_url, args):
+def test_read_command_creates_no_missing_file(sqlite_url, args, tmp_path):
     path = sqlite_path(sqlite_url)
-    result = invoke(*args, "--db", str(path), exit_code=1)
+    output = tmp_path / "output"
+    output.mkdir()
+    result = invoke(*with_output(args, output), "--db", str(path), exit_code=1)
     assert f"No database at {path}" in result.stderr
     assert "commands that only read do not create a database given with --db" in (
         result.stderr
     )
     assert f"tt-progress db upgrade --db {path}" in result.stderr
     assert not path.exists()
+    assert list(output.iterdir()) == []
 
 
 @pytest.mark.parametrize("args", READ_ONLY_COMMANDS)
-def test_read_command_leaves_empty_file_empty(sqlite_url, args):
+def test_read_command_leaves_empty_file_empty(sqlite_url, args, tmp_path):
     path = sqlite_path(sqlite_url)
     path.touch()
-    result = invoke(*args, "--db", str(path), exit_code=1)
+    result = invoke(*with_output(args, tmp_path), "--db", str(path), exit_code=1)
     assert f"An empty file (0 bytes) at {path}" in result.stderr
     assert path.stat().st_size == 0
 
 
-def test_read_command_creates_no_schema(run, db_url):
-    result = run("status", "--db", db_url, exit_code=1)
+@pytest.mark.parametrize("args", READ_ONLY_COMMANDS)
+def test_read_command_creates_no_schema(run, db_url, args, tmp_path):
+    result = run(*with_output(args, tmp_path), "--db", db_url, exit_code=1)
     assert "commands that only read do not create" in result.stderr
     path = make_url(db_url).database
     if make_url(db_url).get_backend_name() == "sqlite":

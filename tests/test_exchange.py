@@ -621,3 +621,65 @@ def test_import_tito_library(database, tito_progress_file, local_zone):
     again = import_tito(database, tito_progress_file, "ada")
     assert (again.rows, again.inserted, again.duplicates) == (4, 0, 4)
     assert count(database, Event) == 4
+
+
+UID = "0123456789abcdef0123456789abcdef0123"
+TENSOR_ROW = f"{UID},ana,tensor,completed,2025-01-01T10:00:00Z\n"
+SETUP_ROW = f"{UID},ana,setup,completed,2025-01-01T10:00:00Z\n"
+EVENT_HEADER = "uid,user,module,kind,time\n"
+
+
+def test_reused_uid_fails_import(run, database, tmp_path):
+    first = tmp_path / "first.csv"
+    first.write_text(EVENT_HEADER + TENSOR_ROW, encoding="utf-8")
+    run("import", "events", str(first))
+    again = run("import", "events", str(first))
+    assert "1 already stored, 0 skipped" in again.stdout
+    second = tmp_path / "second.csv"
+    second.write_text(
+        EVENT_HEADER + ",ben,setup,started,2025-01-01T09:00:00Z\n" + SETUP_ROW,
+        encoding="utf-8",
+    )
+    result = run("import", "events", str(second), exit_code=2)
+    assert result.stderr == (
+        f"Error: {second}, line 3: the uid '{UID}' is already stored for a "
+        "different event (ana completed tensor at 2025-01-01T10:00:00+00:00). "
+        "Give each event its own uid, or leave the uid empty to derive one.\n"
+    )
+    assert count(database, Event) == 1
+    assert count(database, Learner) == 1
+
+
+def test_reused_uid_skipped(run, database, tmp_path):
+    first = tmp_path / "first.csv"
+    first.write_text(EVENT_HEADER + TENSOR_ROW, encoding="utf-8")
+    run("import", "events", str(first))
+    second = tmp_path / "second.csv"
+    second.write_text(EVENT_HEADER + SETUP_ROW + TENSOR_ROW, encoding="utf-8")
+    result = run("import", "events", str(second), "--skip-invalid")
+    assert result.stdout == (
+        f"Stored 0 new events from {second} (2 rows for 1 learner: "
+        "1 already stored, 1 skipped).\n"
+    )
+    assert result.stderr.startswith(f"Skipped line 2: the uid '{UID}' is already")
+    assert count(database, Event) == 1
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        f"{UID},ben,tensor,completed,2025-01-01T10:00:00Z\n",
+        f"{UID},ana,tensor,started,2025-01-01T10:00:00Z\n",
+        f"{UID},ana,tensor,completed,2025-01-01T10:00:01Z\n",
+        SETUP_ROW,
+    ],
+)
+def test_reused_uid_in_one_file(run, database, tmp_path, other):
+    source = tmp_path / "events.csv"
+    source.write_text(EVENT_HEADER + TENSOR_ROW + TENSOR_ROW + other, "utf-8")
+    result = run("import", "events", str(source), exit_code=2)
+    assert result.stderr.startswith(
+        f"Error: {source}, line 4: the uid '{UID}' is also given to a different "
+        "event on line 2."
+    )
+    assert count(database, Event) == 0

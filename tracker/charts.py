@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ParamSpec
 
 import matplotlib
 
@@ -11,12 +14,15 @@ matplotlib.use("Agg")
 
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+from matplotlib.text import Text
 
 from .errors import InputError
 from .output_files import check_folder
 
 if TYPE_CHECKING:
     from .progress import LearnerStatus
+
+P = ParamSpec("P")
 
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 STATE_COLOURS = {
@@ -31,6 +37,32 @@ STATE_LABELS = {
     "ready": "ready",
     "locked": "locked",
 }
+
+
+@contextmanager
+def plain_text() -> Iterator[None]:
+    """Turn mathtext off for the text that matplotlib creates inside the block.
+
+    Handles, names and titles come from learners and metadata, and matplotlib
+    would read a pair of ``$`` in them as math: ``$x^2$`` would be drawn as a
+    formula and an unknown command such as ``$\\foo$`` would fail to draw.
+    """
+    with matplotlib.rc_context({"text.parse_math": False}):
+        yield
+
+
+def literal_text(draw: Callable[P, Figure]) -> Callable[P, Figure]:
+    """Decorate a figure function so that every text in its figure is drawn as is."""
+
+    @functools.wraps(draw)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> Figure:
+        with plain_text():
+            figure = draw(*args, **kwargs)
+        for text in figure.findobj(Text):
+            text.set_parse_math(False)
+        return figure
+
+    return wrapper
 
 
 def check_chart_path(path: str | Path) -> Path:
@@ -49,7 +81,9 @@ def save_figure(figure: Figure, path: str | Path, dpi: int = 100) -> Path:
     """Write a figure in the format its suffix names (PNG, SVG or PDF)."""
     target = check_chart_path(path)
     try:
-        figure.savefig(target, format=FORMATS[target.suffix.lower()], dpi=dpi)
+        # Tick labels that matplotlib creates while drawing take the setting too.
+        with plain_text():
+            figure.savefig(target, format=FORMATS[target.suffix.lower()], dpi=dpi)
     except OSError as err:
         raise InputError(
             f"Cannot write the chart {str(target)!r}: {err.strerror}."
@@ -57,6 +91,7 @@ def save_figure(figure: Figure, path: str | Path, dpi: int = 100) -> Path:
     return target
 
 
+@literal_text
 def progress_chart(status: LearnerStatus) -> Figure:
     """Draw one learner's modules in learning order as bars of estimated hours."""
     modules = status.modules

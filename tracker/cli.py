@@ -195,7 +195,7 @@ def status(chart: str | None, user: str | None, as_json: bool, database: Any) ->
     from .progress import learner_status
     from .render import status_text
 
-    if chart:
+    if chart is not None:
         from .charts import check_chart_path
 
         check_chart_path(chart)
@@ -204,7 +204,7 @@ def status(chart: str | None, user: str | None, as_json: bool, database: Any) ->
         emit_json(result.as_dict())
     else:
         click.echo(status_text(result))
-    if chart:
+    if chart is not None:
         from .charts import progress_chart, save_figure
 
         target = save_figure(progress_chart(result), chart)

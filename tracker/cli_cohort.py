@@ -92,7 +92,7 @@ def cohort_remove(name: str, users: tuple[str, ...], database: Any) -> None:
 
 @cohort_group.command("list", short_help="List the cohorts.")
 @json_option
-@with_database
+@with_database(read_only=True)
 def cohort_list(as_json: bool, database: Any) -> None:
     """List the cohorts with their number of learners."""
     from .membership import list_cohorts
@@ -116,7 +116,7 @@ def cohort_list(as_json: bool, database: Any) -> None:
 )
 @reverse_option
 @json_option
-@with_database
+@with_database(read_only=True)
 def cohort_status_command(
     cohort: str | None, sort: str, reverse: bool, as_json: bool, database: Any
 ) -> None:
@@ -142,7 +142,7 @@ def cohort_status_command(
 )
 @reverse_option
 @json_option
-@with_database
+@with_database(read_only=True)
 def cohort_learners_command(
     cohort: str | None, sort: str, reverse: bool, as_json: bool, database: Any
 ) -> None:
@@ -163,20 +163,20 @@ def cohort_learners_command(
 @cohort_option
 @click.option(
     "--days",
-    type=click.IntRange(min=0),
+    type=int,
     default=14,
     show_default=True,
     help="Report learners with no event in this many days.",
 )
 @click.option(
     "--factor",
-    type=click.FloatRange(min=1.0),
+    type=float,
     default=3.0,
     show_default=True,
     help="Report modules in progress longer than this many times the cohort's median.",
 )
 @json_option
-@with_database
+@with_database(read_only=True)
 def cohort_stuck(
     cohort: str | None, days: int, factor: float, as_json: bool, database: Any
 ) -> None:
@@ -215,7 +215,7 @@ def cohort_stuck(
     type=click.Path(path_type=Path),
     help="File to write [default: standard output].",
 )
-@with_database
+@with_database(read_only=True)
 def cohort_export(
     cohort: str | None, table: str, fmt: str, output: Path | None, database: Any
 ) -> None:
@@ -238,12 +238,12 @@ def cohort_export(
 )
 @click.option(
     "--days",
-    type=click.IntRange(min=0),
+    type=int,
     default=14,
     show_default=True,
     help="Report learners with no event in this many days as stuck.",
 )
-@with_database
+@with_database(read_only=True)
 def cohort_report(cohort: str | None, output: Path, days: int, database: Any) -> None:
     """Write one self-contained HTML page with the tables, stuck learners and charts."""
     from .report import write_report
@@ -330,7 +330,7 @@ def export_group() -> None:
     type=click.Path(path_type=Path),
     help="File to write [default: standard output].",
 )
-@with_database
+@with_database(read_only=True)
 def export_events(
     cohort: str | None, fmt: str, output: Path | None, database: Any
 ) -> None:
@@ -345,7 +345,7 @@ def export_events(
 @chart.command("cohort", short_help="Heatmap of learners x modules.")
 @cohort_option
 @click.option("--output", "-o", required=True, metavar="FILE", help="Chart file.")
-@with_database
+@with_database(read_only=True)
 def chart_cohort(cohort: str | None, output: str, database: Any) -> None:
     """Draw a learners x modules heatmap of states, modules in learning order."""
     from .charts import check_chart_path, save_figure
@@ -359,7 +359,7 @@ def chart_cohort(cohort: str | None, output: str, database: Any) -> None:
 @chart.command("funnel", short_help="Completions per module.")
 @cohort_option
 @click.option("--output", "-o", required=True, metavar="FILE", help="Chart file.")
-@with_database
+@with_database(read_only=True)
 def chart_funnel(cohort: str | None, output: str, database: Any) -> None:
     """Draw how many learners completed each module, in learning order."""
     from .charts import check_chart_path, save_figure

@@ -45,7 +45,7 @@ def output_option(function: Callable[..., Any]) -> Callable[..., Any]:
 )
 @overlay_option
 @json_option
-@with_database
+@with_database(read_only=True)
 def overview(
     charts: Path | None, user: str | None, as_json: bool, database: Any
 ) -> None:
@@ -92,7 +92,7 @@ def _write_diagram(
 )
 @output_option
 @overlay_option
-@with_database
+@with_database(read_only=True)
 def chart_graph(layout: str, output: str, user: str | None, database: Any) -> None:
     """Draw the dependency graph: nodes coloured by difficulty or learner state and
     sized by components, the critical path in red."""
@@ -102,7 +102,7 @@ def chart_graph(layout: str, output: str, user: str | None, database: Any) -> No
 @chart.command("architecture", short_help="Draw the layered architecture.")
 @output_option
 @overlay_option
-@with_database
+@with_database(read_only=True)
 def chart_architecture(output: str, user: str | None, database: Any) -> None:
     """Draw the layers from foundation to production, their modules and the
     dependencies between layers."""
@@ -112,7 +112,7 @@ def chart_architecture(output: str, user: str | None, database: Any) -> None:
 @chart.command("roadmap", short_help="Draw the learning roadmap.")
 @output_option
 @overlay_option
-@with_database
+@with_database(read_only=True)
 def chart_roadmap(output: str, user: str | None, database: Any) -> None:
     """Draw the learning path as a timeline on cumulative hours, with each
     module's difficulty and a milestone where a layer is finished."""
@@ -122,7 +122,7 @@ def chart_roadmap(output: str, user: str | None, database: Any) -> None:
 @chart.command("components", short_help="Draw the component analysis.")
 @output_option
 @overlay_option
-@with_database
+@with_database(read_only=True)
 def chart_components(output: str, user: str | None, database: Any) -> None:
     """Draw components per module, difficulty against hours, and the modules of
     each layer."""

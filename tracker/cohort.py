@@ -8,6 +8,7 @@ not once per learner.
 from __future__ import annotations
 
 import copy
+import math
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -332,6 +333,10 @@ def cohort_matrix(
         return course.modules, list(_learner_table(session, course, members).values())
 
 
+# Longer spans overflow the date arithmetic, and no course lasts a century.
+MAX_STUCK_DAYS = 36500
+
+
 def stuck_learners(
     database: Database,
     cohort: str | None = None,
@@ -348,9 +353,14 @@ def stuck_learners(
     every module are never stuck. A module that no learner of the cohort has
     completed from a recorded start has no median, so it is not judged.
     """
-    if days < 0:
+    if not 0 <= days <= MAX_STUCK_DAYS:
         raise InputError(
-            f"--days {days} is negative. Give a number of days, 0 or more."
+            f"--days {days} is out of range. Give a number of days from 0 to "
+            f"{MAX_STUCK_DAYS} (100 years)."
+        )
+    if not math.isfinite(factor):
+        raise InputError(
+            f"--factor {factor} is not a number. Give a factor of 1 or more."
         )
     if factor < 1:
         raise InputError(f"--factor {factor:g} is below 1. Give a factor of 1 or more.")

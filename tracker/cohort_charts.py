@@ -6,7 +6,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from .charts import STATE_COLOURS, STATE_LABELS
+from .charts import STATE_COLOURS, STATE_LABELS, literal_text
 from .cohort import CohortStatus, LearnerRow, cohort_matrix, cohort_status
 from .db import Database
 from .membership import check_cohort_name
@@ -30,6 +30,7 @@ def _cohort_text(cohort: str | None, learners: int) -> str:
     return f"{scope}, {learners} {'learner' if learners == 1 else 'learners'}"
 
 
+@literal_text
 def state_heatmap(
     modules: list[ModuleView], learners: list[LearnerRow], cohort: str | None = None
 ) -> Figure:
@@ -73,6 +74,7 @@ def state_heatmap(
     return figure
 
 
+@literal_text
 def completion_funnel(status: CohortStatus) -> Figure:
     """Draw how many learners completed each module, in learning order."""
     modules = status.modules

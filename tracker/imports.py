@@ -18,14 +18,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Row
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
-from .bulk import BATCH, ensure_learners, insert_events, rebuild_progress
+from .bulk import BATCH, batches, ensure_learners, insert_events, rebuild_progress
 from .db import Database, utcnow
 from .errors import InputError
 from .learners import current_handle, normalize_handle, resolve_module
 from .progress import EVENT_KINDS, parse_time
+from .schema import events, learners, modules
 
 EVENT_COLUMNS = ("uid", "user", "module", "kind", "time", "source")
 REQUIRED_COLUMNS = ("user", "module", "kind", "time")
@@ -127,20 +128,32 @@ def _import(
     with database.session(write=True) as session:
         resolver = _ModuleResolver(session)
         learner_ids: dict[str, int] = {}
+        uids = _UidCheck()
         pending: list[dict[str, Any]] = []
+
+        def store() -> None:
+            for event, problem in uids.conflicts(session, pending):
+                if not skip_invalid:
+                    raise InputError(f"{path}, {event['location']}: {problem}")
+                report.skipped.append(SkippedRow(event["location"], problem))
+                pending.remove(event)
+            report.inserted += _store(session, pending, learner_ids, now)
+
         for location, record in records:
             report.rows += 1
             try:
-                pending.append(_event(record, resolver, source))
+                pending.append(
+                    {**_event(record, resolver, source), "location": location}
+                )
             except InputError as err:
                 if not skip_invalid:
                     raise InputError(f"{path}, {location}: {err}") from None
                 report.skipped.append(SkippedRow(location, str(err)))
                 continue
             if len(pending) >= BATCH:
-                report.inserted += _store(session, pending, learner_ids, now)
+                store()
                 pending = []
-        report.inserted += _store(session, pending, learner_ids, now)
+        store()
         report.learners = len(learner_ids)
         if report.inserted:
             rebuild_progress(session, learner_ids.values(), now)
@@ -169,6 +182,74 @@ def _store(
         for event in events
     ]
     return insert_events(session, rows)
+
+
+class _UidCheck:
+    """Find rows whose uid another event already has, in the database or the file.
+
+    The same uid with the same learner, module, kind and time is the same
+    event imported again, and is skipped silently by the insert.
+    """
+
+    def __init__(self) -> None:
+        # uid -> (handle, module id, kind, time) and the location of its row
+        self.seen: dict[str, tuple[tuple[Any, ...], str]] = {}
+
+    def conflicts(
+        self, session: Session, events: list[dict[str, Any]]
+    ) -> list[tuple[dict[str, Any], str]]:
+        stored = self._stored(session, [event["uid"] for event in events])
+        found = []
+        fix = "Give each event its own uid, or leave the uid empty to derive one."
+        for event in events:
+            uid = event["uid"]
+            content = _content(event)
+            if uid in self.seen and self.seen[uid][0] != content:
+                problem = (
+                    f"the uid {uid!r} is also given to a different event on "
+                    f"{self.seen[uid][1]}. {fix}"
+                )
+                found.append((event, problem))
+            elif uid in stored and stored[uid][0] != content:
+                problem = (
+                    f"the uid {uid!r} is already stored for a different event "
+                    f"({stored[uid][1]}). {fix}"
+                )
+                found.append((event, problem))
+            else:
+                self.seen.setdefault(uid, (content, event["location"]))
+        return found
+
+    @staticmethod
+    def _stored(
+        session: Session, uids: list[str]
+    ) -> dict[str, tuple[tuple[Any, ...], str]]:
+        stored = {}
+        for batch in batches(sorted(set(uids)), BATCH):
+            query = (
+                select(
+                    events.c.uid,
+                    learners.c.handle,
+                    events.c.module_id,
+                    modules.c.slug,
+                    events.c.kind,
+                    events.c.occurred_at,
+                )
+                .join(learners, learners.c.id == events.c.learner_id)
+                .join(modules, modules.c.id == events.c.module_id)
+                .where(events.c.uid.in_(batch))
+            )
+            for uid, handle, module_id, slug, kind, occurred_at in session.execute(
+                query
+            ):
+                content = (handle, module_id, kind, occurred_at)
+                text = f"{handle} {kind} {slug} at {occurred_at.isoformat()}"
+                stored[uid] = (content, text)
+        return stored
+
+
+def _content(event: dict[str, Any]) -> tuple[Any, ...]:
+    return (event["handle"], event["module_id"], event["kind"], event["occurred_at"])
 
 
 class _ModuleResolver:

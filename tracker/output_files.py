@@ -12,10 +12,16 @@ from .errors import InputError
 
 
 def check_folder(path: Path, label: str) -> None:
-    """Raise InputError unless the folder that is to contain ``path`` exists.
+    """Raise InputError unless ``path`` names a file in a folder that exists.
 
-    ``label`` names the file in the message, such as "the report".
+    ``label`` names the file in the message, such as "the report". A path
+    with no file name (an empty one reads as the current folder) raises too.
     """
+    if not path.name:
+        raise InputError(
+            f"The path {str(path)!r} for {label} is empty or names a folder, "
+            "not a file. Give a file name."
+        )
     folder = path.parent
     if folder.is_dir():
         return

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
+from .charts import plain_text
 from .cohort import (
     CohortStatus,
     LearnerRow,
@@ -89,11 +90,12 @@ def inline_svg(figure: Figure, prefix: str) -> str:
     The prefix keeps the ids of two charts in one page from colliding.
     """
     buffer = io.StringIO()
-    figure.savefig(
-        buffer,
-        format="svg",
-        metadata={"Date": None, "Creator": None, "Format": None, "Type": None},
-    )
+    with plain_text():
+        figure.savefig(
+            buffer,
+            format="svg",
+            metadata={"Date": None, "Creator": None, "Format": None, "Type": None},
+        )
     text = buffer.getvalue()
     text = text[text.index("<svg") :]
     text = re.sub(r'\bid="([^"]+)"', rf'id="{prefix}-\1"', text)

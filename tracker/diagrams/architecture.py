@@ -11,7 +11,7 @@ from matplotlib.patches import FancyBboxPatch
 
 from .. import graph as graphs
 from ..analysis import NO_LAYER, Curriculum, ModuleStats
-from ..charts import STATE_COLOURS
+from ..charts import STATE_COLOURS, literal_text
 from ..progress import LearnerStatus
 from ..render import hours_range
 from .style import (
@@ -53,6 +53,7 @@ class _Band:
         return self.bottom + self.rows * _ROW_HEIGHT + 0.2
 
 
+@literal_text
 def architecture_figure(
     curriculum: Curriculum, status: LearnerStatus | None = None
 ) -> Figure:

@@ -10,6 +10,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from ..analysis import Curriculum, ModuleStats
+from ..charts import literal_text
 from ..progress import LearnerStatus
 from .style import (
     INK,
@@ -27,6 +28,7 @@ from .style import (
 Colour = Callable[[ModuleStats], str]
 
 
+@literal_text
 def components_figure(
     curriculum: Curriculum, status: LearnerStatus | None = None
 ) -> Figure:

@@ -12,7 +12,7 @@ from matplotlib.patches import Patch
 
 from .. import graph as graphs
 from ..analysis import Curriculum, ModuleStats
-from ..charts import STATE_COLOURS
+from ..charts import STATE_COLOURS, literal_text
 from ..errors import InputError
 from ..progress import LearnerStatus
 from ..render import hours_range
@@ -63,6 +63,7 @@ def graph_positions(curriculum: Curriculum, layout: str) -> dict[str, Point]:
     return circular_positions(curriculum.learning_path)
 
 
+@literal_text
 def dependency_graph_figure(
     curriculum: Curriculum,
     status: LearnerStatus | None = None,

@@ -8,6 +8,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from ..analysis import Curriculum, ModuleStats
+from ..charts import literal_text
 from ..progress import LearnerStatus
 from ..render import hours_range
 from .style import (
@@ -25,6 +26,7 @@ from .style import (
 _Milestones = dict[str, tuple[float, float, int]]
 
 
+@literal_text
 def roadmap_figure(
     curriculum: Curriculum, status: LearnerStatus | None = None
 ) -> Figure:
