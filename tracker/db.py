@@ -386,15 +386,27 @@ def schema_version(engine: Engine) -> tuple[str | None, bool]:
     as no table.
     """
     with engine.connect() as connection:
-        try:
-            row = connection.execute(text("SELECT version_num FROM alembic_version"))
-            versions = [r[0] for r in row]
-            if versions:
-                return versions[0], True
-        except SQLAlchemyError:
-            connection.rollback()
+        version = _read_version(connection)
+        if version is not None:
+            return version, True
         tables = set(inspect(connection).get_table_names()) - {"alembic_version"}
-        return None, bool(tables)
+        if tables:
+            # Another process may have committed a new schema between the two
+            # reads; its tables and version arrive in one transaction, so a
+            # second read of the version tells a fresh schema from a foreign one.
+            version = _read_version(connection)
+        return version, bool(tables)
+
+
+def _read_version(connection: Connection) -> str | None:
+    try:
+        row = connection.execute(text("SELECT version_num FROM alembic_version"))
+        versions = [r[0] for r in row]
+    except SQLAlchemyError:
+        connection.rollback()
+        return None
+    connection.rollback()  # Each read starts a new snapshot.
+    return versions[0] if versions else None
 
 
 def upgrade_schema(database: Database, revision: str = "head") -> None:
