@@ -186,9 +186,17 @@ def parse_time(value: str | None, option: str = "--at") -> datetime | None:
             f"{option} {value!r} is not an ISO 8601 time. Use a form such as "
             "2026-09-19T10:21:00 or 2026-09-19T10:21:00+02:00."
         ) from None
-    if parsed.tzinfo is None:
-        parsed = parsed.astimezone()
-    parsed = parsed.astimezone(timezone.utc)
+    try:
+        if parsed.tzinfo is None:
+            parsed = parsed.astimezone()
+        parsed = parsed.astimezone(timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        # The time is valid where it was written but falls outside years
+        # 1-9999 once moved to UTC (or outside what the local clock covers).
+        raise InputError(
+            f"{option} {value!r} is not a valid time: in UTC it falls outside "
+            "the years 1 to 9999. Give a time within those years."
+        ) from None
     if parsed > utcnow():
         raise InputError(f"{option} {value!r} is in the future. Give a past time.")
     return parsed
