@@ -246,3 +246,29 @@ def test_blank_user_is_rejected(run, db_url):
 def test_unsupported_backend_is_rejected(run):
     result = run("status", "--db", "mysql://someone@127.0.0.1/course", exit_code=2)
     assert "tt-progress runs on SQLite and PostgreSQL" in result.stderr
+
+
+def test_backdated_event_hidden_by_later_one(run, db_url):
+    run("complete", "introduction", "--at", "2026-10-01T10:00:00Z")
+    run("undo", "introduction")
+    undone_at = json.loads(run("status", "--json").stdout)
+    assert count_events(db_url) == 2
+    result = run(
+        "complete", "introduction", "--at", "2026-10-02T10:00:00Z", exit_code=2
+    )
+    assert result.stdout == ""
+    assert result.stderr.startswith("Error: 'introduction' was reset at ")
+    assert "after the time given (2026-10-02 10:00:00 UTC)" in result.stderr
+    assert "completing it at that time would not change its state" in result.stderr
+    assert "Leave out --at to record it now" in result.stderr
+    assert count_events(db_url) == 2
+    assert json.loads(run("status", "--json").stdout) == undone_at
+    assert states(run)["introduction"] == "ready"
+
+
+def test_backdated_event_that_changes_state(run, db_url):
+    run("start", "setup", "--at", "2026-10-05T10:00:00Z")
+    result = run("complete", "setup", "--at", "2026-10-01T10:00:00Z")
+    assert result.stdout == "Completed 'setup'.\n"
+    assert states(run)["setup"] == "completed"
+    assert count_events(db_url) == 2
