@@ -255,7 +255,109 @@ def test_alias_conflict_is_rejected(tmp_path):
     )
     with pytest.raises(MetadataError) as info:
         read_catalog(folder)
-    assert "alias 'tensor' is already used by 'tensor'" in info.value.problems[0]
+    assert info.value.problems == [
+        (
+            f"{folder}/00_setup/module.yaml:2: alias 'tensor' of 'setup' is already the "
+            f"name 'tensor' of 'tensor' ({folder}/01_tensor/module.yaml). Rename one of "
+            "them so that each name means one module."
+        )
+    ]
+
+
+def test_duplicate_numbers_are_rejected(tmp_path):
+    folder = catalog_folder(tmp_path, {"01_a": "name: a\n", "01_b": "name: b\n"})
+    with pytest.raises(MetadataError) as info:
+        read_catalog(folder)
+    assert info.value.problems == [
+        (
+            f"{folder}/01_b/module.yaml: module number 01 of 'b' is also the number of "
+            f"'a' ({folder}/01_a/module.yaml). Give each module its own number, in its "
+            "folder prefix or its 'number' key."
+        )
+    ]
+
+
+def test_duplicate_number_key_names_lines(tmp_path):
+    folder = catalog_folder(
+        tmp_path,
+        {"a": "name: a\nnumber: 3\n", "b": "title: B\nname: b\nnumber: 3\n"},
+    )
+    with pytest.raises(MetadataError) as info:
+        read_catalog(folder)
+    assert info.value.problems == [
+        (
+            f"{folder}/b/module.yaml:3: module number 03 of 'b' is also the number of "
+            f"'a' ({folder}/a/module.yaml:2). Give each module its own number, in its "
+            "folder prefix or its 'number' key."
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("alias", "taken"),
+    [
+        ("'02'", "number 02 of 'b'"),
+        ("02_b", "name '02_b' of 'b'"),
+        ("B", "name 'b' of 'b'"),
+        ("02_B", "name '02_b' of 'b'"),
+    ],
+)
+def test_alias_taking_another_module_name(tmp_path, alias, taken):
+    folder = catalog_folder(
+        tmp_path,
+        {"01_a": f"name: a\naliases:\n  - old_a\n  - {alias}\n", "02_b": "name: b\n"},
+    )
+    with pytest.raises(MetadataError) as info:
+        read_catalog(folder)
+    assert len(info.value.problems) == 1
+    problem = info.value.problems[0]
+    assert problem.startswith(f"{folder}/01_a/module.yaml:4: alias ")
+    assert f"is already the {taken} ({folder}/02_b/module.yaml)" in problem
+
+
+@pytest.mark.parametrize("alias", ["2", "007_b"])
+def test_alias_read_as_another_number(tmp_path, alias):
+    folder = catalog_folder(
+        tmp_path, {"01_a": f"name: a\naliases: ['{alias}']\n", "02_b": "name: b\n"}
+    )
+    with pytest.raises(MetadataError) as info:
+        read_catalog(folder)
+    assert info.value.problems == [
+        (
+            f"{folder}/01_a/module.yaml:2: alias '{alias}' of 'a' reads as the number or "
+            f"numbered name of 'b' ({folder}/02_b/module.yaml). Rename the alias so "
+            "that each name means one module."
+        )
+    ]
+
+
+def test_alias_claimed_by_two_modules(tmp_path):
+    folder = catalog_folder(
+        tmp_path,
+        {
+            "01_a": "name: a\naliases: [old]\n",
+            "02_b": "name: b\naliases:\n  - old\n",
+        },
+    )
+    with pytest.raises(MetadataError) as info:
+        read_catalog(folder)
+    assert info.value.problems == [
+        (
+            f"{folder}/02_b/module.yaml:3: alias 'old' of 'b' is already the alias 'old' "
+            f"of 'a' ({folder}/01_a/module.yaml:2). Rename one of them so that each "
+            "name means one module."
+        )
+    ]
+
+
+def test_own_numbered_alias_is_accepted(tmp_path):
+    folder = catalog_folder(
+        tmp_path,
+        {"01_a": "name: a\naliases: ['01', 01_a, 05_a]\n", "02_b": "name: b\n"},
+    )
+    catalog = read_catalog(folder)
+    assert catalog.aliases["05_a"] == "a"
+    assert catalog.aliases["02"] == "b"
 
 
 def test_folder_without_modules(tmp_path):

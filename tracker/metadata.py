@@ -81,6 +81,9 @@ class ModuleRecord:
     source: str
     path: str = ""
     aliases: list[str] = field(default_factory=list)
+    # The line of each alias, and of the 'number' key when the file has one.
+    alias_lines: list[int] = field(default_factory=list)
+    number_line: int | None = None
     prerequisites: list[Reference] = field(default_factory=list)
     enables: list[Reference] = field(default_factory=list)
     components: list[Component] = field(default_factory=list)
@@ -366,13 +369,23 @@ def read_module_file(
         layer = None
 
     aliases_value = data.get("aliases") or []
+    aliases_node = _value_node(root, "aliases") if root else None
     if isinstance(aliases_value, str):
         aliases_value = [aliases_value]
     if not isinstance(aliases_value, list) or not all(
-        isinstance(alias, (str, int)) for alias in aliases_value
+        isinstance(alias, (str, int)) and not isinstance(alias, bool)
+        for alias in aliases_value
     ):
-        line = _line(_value_node(root, "aliases") if root else None)
-        raise MetadataError(f"{label}:{line}: 'aliases' must be a list of names.")
+        raise MetadataError(
+            f"{label}:{_line(aliases_node)}: 'aliases' must be a list of names."
+        )
+    alias_nodes = (
+        list(aliases_node.value) if isinstance(aliases_node, yaml.SequenceNode) else []
+    )
+    alias_lines = [
+        _line(alias_nodes[index] if index < len(alias_nodes) else aliases_node)
+        for index in range(len(aliases_value))
+    ]
 
     prerequisites, enables = _dependencies(data, root, label)
     components = _components(
@@ -394,6 +407,12 @@ def read_module_file(
         layer=layer,
         source=label,
         aliases=[str(alias).strip() for alias in aliases_value],
+        alias_lines=alias_lines,
+        number_line=(
+            _line(_value_node(root, "number"))
+            if root is not None and data.get("number") is not None
+            else None
+        ),
         prerequisites=prerequisites,
         enables=enables,
         components=components,
@@ -449,40 +468,107 @@ def did_you_mean(name: str, candidates: list[str]) -> str:
     return f" Did you mean '{matches[0]}'?" if matches else ""
 
 
-def _alias_table(records: list[ModuleRecord], directory: Path) -> dict[str, str]:
-    aliases: dict[str, str] = {}
-    owners: dict[str, str] = {}
+def _where(record: ModuleRecord, line: int | None) -> str:
+    return f"{record.source}:{line}" if line is not None else record.source
+
+
+def _number_problems(records: list[ModuleRecord]) -> tuple[list[str], set[str]]:
+    """Return a problem per module whose number another module has, and their slugs."""
+    first: dict[int, ModuleRecord] = {}
     problems = []
+    duplicated = set()
+    for record in records:
+        if record.number is None:
+            continue
+        owner = first.setdefault(record.number, record)
+        if owner is record:
+            continue
+        duplicated.add(record.slug)
+        problems.append(
+            f"{_where(record, record.number_line)}: module number "
+            f"{record.number:02d} of '{record.slug}' is also the number of "
+            f"'{owner.slug}' ({_where(owner, owner.number_line)}). Give each module "
+            "its own number, in its folder prefix or its 'number' key."
+        )
+    return problems, duplicated
 
-    def claim(alias: str, record: ModuleRecord) -> None:
-        key = alias.casefold()
+
+def _alias_table(records: list[ModuleRecord], directory: Path) -> dict[str, str]:
+    """Map every name of every module (casefolded) to its slug.
+
+    A name is the slug, the number (``02``), the numbered name (``02_tensor``),
+    an alias or the folder. Two modules that share a name are an error, so a
+    name on the command line never picks one of them silently.
+    """
+    aliases: dict[str, str] = {}
+    claims: dict[str, str] = {}
+    problems, duplicated = _number_problems(records)
+    numbers = {r.number: r for r in records if r.number is not None}
+    slugs = {r.slug: r for r in records}
+
+    def claim(name: str, record: ModuleRecord, what: str, where: str) -> bool:
+        key = name.casefold()
         owner = aliases.get(key)
-        if owner is not None and owner != record.slug:
+        if owner is None:
+            aliases[key] = record.slug
+            claims[key] = f"{what} of '{record.slug}' ({where})"
+        elif owner != record.slug:
             problems.append(
-                f"{record.source}: name or alias '{alias}' is already used by "
-                f"'{owner}' ({owners[key]}). Rename one of them."
+                f"{where}: {what} of '{record.slug}' is already the {claims[key]}. "
+                "Rename one of them so that each name means one module."
             )
-            return
-        aliases[key] = record.slug
-        owners[key] = record.source
+            return False
+        return True
 
     for record in records:
-        claim(record.slug, record)
+        claim(record.slug, record, f"name '{record.slug}'", record.source)
     for record in records:
-        for alias in record.aliases:
-            claim(alias, record)
-        if record.number is not None:
-            for form in (f"{record.number:02d}", f"{record.number:02d}_{record.slug}"):
-                if form.casefold() not in aliases:
-                    claim(form, record)
+        if record.number is None or record.slug in duplicated:
+            continue
+        where = _where(record, record.number_line)
+        number = f"{record.number:02d}"
+        claim(number, record, f"number {number}", where)
+        claim(
+            f"{number}_{record.slug}", record, f"name '{number}_{record.slug}'", where
+        )
+    for record in records:
+        for alias, line in zip(record.aliases, record.alias_lines):
+            where = _where(record, line)
+            if not claim(alias, record, f"alias '{alias}'", where):
+                continue
+            other = _numbered_owner(alias, numbers, slugs)
+            if other is not None and other.slug != record.slug:
+                problems.append(
+                    f"{where}: alias '{alias}' of '{record.slug}' reads as the "
+                    f"number or numbered name of '{other.slug}' ({other.source}). "
+                    "Rename the alias so that each name means one module."
+                )
+    for record in records:
         folder = Path(record.source).parent.name
-        if folder and folder.casefold() not in aliases:
-            claim(folder, record)
+        if folder:
+            claim(folder, record, f"folder '{folder}'", record.source)
     if problems:
         raise MetadataError(
             f"{directory}: {len(problems)} conflicting names.", problems=problems
         )
     return aliases
+
+
+def _numbered_owner(
+    alias: str,
+    numbers: dict[int, ModuleRecord],
+    slugs: dict[str, ModuleRecord],
+) -> ModuleRecord | None:
+    """Return the module that an alias such as ``2`` or ``07_b`` would also name.
+
+    The command line reads digits as a module number and drops a numeric
+    prefix from a name, so ``07_b`` can mean module ``b`` whatever its number.
+    """
+    key = alias.strip().casefold()
+    if key.isdigit():
+        return numbers.get(int(key))
+    number, bare = strip_number(key)
+    return slugs.get(bare) if number is not None else None
 
 
 def resolve_name(name: str, aliases: dict[str, str]) -> str | None:
