@@ -56,14 +56,63 @@ def test_difficulty_rejects(value):
         ("8-10 hours", (8.0, 10.0)),
         ("3 to 4 hrs", (3.0, 4.0)),
         ("90 minutes", (1.5, 1.5)),
-        ("6-4 hours", (4.0, 6.0)),
+        ("4–6 hours", (4.0, 6.0)),
+        ("1.5-2 h", (1.5, 2.0)),
+        ("8-10 hours ", (8.0, 10.0)),
+        ("30 min", (0.5, 0.5)),
+        ("~3 hours", (3.0, 3.0)),
+        ("6", (6.0, 6.0)),
         (5, (5.0, 5.0)),
+        (2.5, (2.5, 2.5)),
         ("Capstone Project", (None, None)),
         (None, (None, None)),
     ],
 )
 def test_hours_shapes(value, expected):
     assert parse_hours(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "error", "reason"),
+    [
+        ("2 days", ValueError, "'days' is not a unit of hours or minutes"),
+        ("1 week", ValueError, "'week' is not a unit of hours or minutes"),
+        ("1e100 hours", ValueError, "exponent notation is not a time estimate"),
+        ("2E3", ValueError, "exponent notation is not a time estimate"),
+        ("-5 hours", ValueError, "a time cannot be negative"),
+        ("10-2 hours", ValueError, "the range 10-2 runs backwards"),
+        ("week 3 project", ValueError, "it is not a number or range followed by"),
+        (-5, ValueError, "a time cannot be negative, and -5 is"),
+        (float("inf"), ValueError, "inf is not a finite number"),
+        ([1, 2], TypeError, "list [1, 2] is not text or a number"),
+        ({"low": 1}, TypeError, "dict {'low': 1} is not text or a number"),
+        (True, TypeError, "bool True is not text or a number"),
+    ],
+)
+def test_hours_rejects(value, error, reason):
+    with pytest.raises(error) as info:
+        parse_hours(value)
+    assert str(info.value).startswith(reason)
+
+
+@pytest.mark.parametrize(
+    ("estimate", "shown"),
+    [('"2 days"', "'2 days'"), ("[1, 2]", "[1, 2]"), ('"10-2 hours"', "'10-2 hours'")],
+)
+def test_bad_estimate_names_file_and_line(tmp_path, estimate, shown):
+    path = write_module(
+        tmp_path,
+        "02_tensor",
+        f"name: tensor\ntitle: Tensor\ntime_estimate: {estimate}\n",
+    )
+    with pytest.raises(MetadataError) as info:
+        read_module_file(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}:3: invalid time_estimate {shown}: ")
+    assert message.endswith(
+        'Write hours or minutes such as "4-6 hours", "8 hours" or "30 minutes", '
+        "or text without digits for no estimate."
+    )
 
 
 def test_mapping_dependencies_and_string_components(tmp_path):

@@ -9,8 +9,9 @@ older shapes found in real course repositories:
 - components as strings or as mappings with ``name``, ``description`` and
   ``type`` (or ``kind``);
 - difficulty as a number or a string of stars (other characters ignored);
-- time estimates such as ``"4-6 hours"`` or ``"8 hours"``; a text with no
-  number (``"Capstone Project"``) means no estimate, never zero hours.
+- time estimates such as ``"4-6 hours"``, ``"8 hours"`` or ``"30 minutes"``;
+  a text with no digit (``"Capstone Project"``) means no estimate, never zero
+  hours, and any other text with a digit is an error.
 
 This module imports no graph or plotting library: it runs on the sync path,
 and the cycle check lives in `tracker.graph`.
@@ -19,6 +20,7 @@ and the cycle check lives in `tracker.graph`.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,13 +36,13 @@ LAYERS = ("foundation", "components", "networks", "training", "production")
 _SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
 _NUMBER_PREFIX = re.compile(r"^(\d+)_(.+)$")
 _STARS = ("⭐", "★")
-_HOURS_RANGE = re.compile(
-    r"(\d+(?:\.\d+)?)\s*(?:-|–|—|to)\s*(\d+(?:\.\d+)?)\s*(hours?|hrs?|h|minutes?|mins?)?",
+_NUMBER = r"(\d+(?:\.\d+)?)"
+_ESTIMATE = re.compile(
+    rf"~?\s*{_NUMBER}(?:\s*(?:-|–|—|to)\s*{_NUMBER})?\s*([^\W\d_]+)?\.?",
     re.IGNORECASE,
 )
-_HOURS_SINGLE = re.compile(
-    r"(\d+(?:\.\d+)?)\s*(hours?|hrs?|h|minutes?|mins?)?", re.IGNORECASE
-)
+_HOUR_UNITS = ("hours", "hour", "hrs", "hr", "h")
+_MINUTE_UNITS = ("minutes", "minute", "mins", "min", "m")
 
 
 @dataclass(frozen=True)
@@ -145,28 +147,48 @@ def parse_hours(value: Any) -> tuple[float | None, float | None]:
     """Return the (low, high) hours of a time estimate, or (None, None).
 
     ``"4-6 hours"`` is (4, 6), ``"8 hours"`` is (8, 8), ``"90 minutes"`` is
-    (1.5, 1.5), and a text with no number is no estimate.
+    (1.5, 1.5), a plain number is hours, and a text with no digit is no
+    estimate. Raises ValueError for anything else that has a digit (a
+    reversed range, a negative time, an exponent, a unit other than hours or
+    minutes) and TypeError for a value that is neither text nor a number.
     """
-    if value is None or isinstance(value, bool):
+    if value is None:
         return None, None
-    if isinstance(value, (int, float)):
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise TypeError(f"{type(value).__name__} {value!r} is not text or a number")
+    if not isinstance(value, str):
+        if not math.isfinite(value):
+            raise ValueError(f"{value!r} is not a finite number")
+        if value < 0:
+            raise ValueError(f"a time cannot be negative, and {value!r} is")
         return float(value), float(value)
-    text = str(value)
-    match = _HOURS_RANGE.search(text)
-    if match:
-        low, high = float(match.group(1)), float(match.group(2))
-        unit = match.group(3) or ""
-    else:
-        match = _HOURS_SINGLE.search(text)
-        if not match:
-            return None, None
-        low = high = float(match.group(1))
-        unit = match.group(2) or ""
-    if unit.lower().startswith("m"):
+    text = value.strip()
+    if not any(character.isdigit() for character in text):
+        return None, None
+    match = _ESTIMATE.fullmatch(text)
+    if match is None:
+        raise ValueError(_estimate_problem(text))
+    low = float(match.group(1))
+    high = float(match.group(2)) if match.group(2) is not None else low
+    unit = (match.group(3) or "hours").lower()
+    if unit in _MINUTE_UNITS:
         low, high = low / 60, high / 60
+    elif unit not in _HOUR_UNITS:
+        raise ValueError(f"'{match.group(3)}' is not a unit of hours or minutes")
     if low > high:
-        low, high = high, low
+        raise ValueError(
+            f"the range {match.group(1)}-{match.group(2)} runs backwards, so write "
+            "the smaller number first"
+        )
     return low, high
+
+
+def _estimate_problem(text: str) -> str:
+    if re.search(r"\d[eE][-+]?\d", text):
+        return "exponent notation is not a time estimate"
+    if re.match(r"^[-−]\s*\d", text) or re.search(r"(?:^|\s)[-−]\d", text):
+        return "a time cannot be negative"
+    return "it is not a number or range followed by hours or minutes"
 
 
 def _value_node(node: yaml.Node, key: str) -> yaml.Node | None:
@@ -357,7 +379,15 @@ def read_module_file(
     # A text with no number, such as "Capstone Project", is a valid way to say
     # that the module has no estimate, so it is not a warning.
     estimate = data.get("time_estimate")
-    low, high = parse_hours(estimate)
+    try:
+        low, high = parse_hours(estimate)
+    except (TypeError, ValueError) as err:
+        line = _line(_value_node(root, "time_estimate") if root else None)
+        raise MetadataError(
+            f"{label}:{line}: invalid time_estimate {estimate!r}: {err}. Write "
+            'hours or minutes such as "4-6 hours", "8 hours" or "30 minutes", '
+            "or text without digits for no estimate."
+        )
 
     layer = data.get("layer")
     if layer is not None and layer not in LAYERS:
