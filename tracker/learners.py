@@ -22,6 +22,27 @@ if TYPE_CHECKING:
 Executor = Union["Connection", "Session"]
 
 
+def max_length(column: Any) -> int | None:
+    """Return the longest text a String column stores, or None if it has no limit.
+
+    PostgreSQL enforces the limit and SQLite does not, so input is checked
+    against it before it is written, to fail the same way on both.
+    """
+    return getattr(column.type, "length", None)
+
+
+MAX_HANDLE = max_length(learners.c.handle)
+
+
+def check_length(value: str, limit: int | None, what: str) -> None:
+    """Raise `InputError` when ``value`` is longer than ``limit`` characters."""
+    if limit is not None and len(value) > limit:
+        raise InputError(
+            f"The {what} {value[:40]!r}... is {len(value)} characters long, but "
+            f"the database stores at most {limit}. Give a shorter {what}."
+        )
+
+
 def normalize_handle(handle: str) -> str:
     """Return the canonical form of a learner handle.
 
@@ -38,6 +59,7 @@ def normalize_handle(handle: str) -> str:
             f"The learner handle {handle!r} contains control characters. "
             "Use printable characters only."
         )
+    check_length(folded, MAX_HANDLE, "learner handle")
     return folded
 
 

@@ -29,7 +29,18 @@ from typing import Any
 import yaml
 
 from .errors import MetadataError
+from .learners import max_length
 from .paths import fingerprint, metadata_files
+from .schema import components as component_table
+from .schema import module_aliases, modules
+
+# The longest text each column stores (see `max_length`).
+MAX_SLUG = max_length(modules.c.slug)
+MAX_TITLE = max_length(modules.c.title)
+MAX_ESTIMATE = max_length(modules.c.time_estimate)
+MAX_ALIAS = max_length(module_aliases.c.alias)
+MAX_COMPONENT_NAME = max_length(component_table.c.name)
+MAX_COMPONENT_KIND = max_length(component_table.c.kind)
 
 LAYERS = ("foundation", "components", "networks", "training", "production")
 
@@ -191,6 +202,14 @@ def _estimate_problem(text: str) -> str:
     return "it is not a number or range followed by hours or minutes"
 
 
+def _check_length(where: str, what: str, value: str, limit: int | None) -> None:
+    if limit is not None and len(value) > limit:
+        raise MetadataError(
+            f"{where}: {what} {value[:40]!r}... is {len(value)} characters long, "
+            f"but the database stores at most {limit}. Shorten it."
+        )
+
+
 def _value_node(node: yaml.Node, key: str) -> yaml.Node | None:
     if not isinstance(node, yaml.MappingNode):
         return None
@@ -311,18 +330,24 @@ def _components(value: Any, node: yaml.Node | None, label: str) -> list[Componen
     components = []
     for index, item in enumerate(value):
         item_line = _line(items[index] if index < len(items) else node)
+        where = f"{label}:{item_line}"
         if isinstance(item, str) and item.strip():
+            _check_length(where, "component name", item.strip(), MAX_COMPONENT_NAME)
             components.append(Component(item.strip()))
         elif isinstance(item, dict) and isinstance(item.get("name"), str):
             kind = item.get("kind", item.get("type"))
             description = item.get("description")
-            components.append(
-                Component(
-                    item["name"].strip(),
-                    str(kind) if kind is not None else None,
-                    str(description).strip() if description is not None else None,
-                )
+            component = Component(
+                item["name"].strip(),
+                str(kind) if kind is not None else None,
+                str(description).strip() if description is not None else None,
             )
+            _check_length(where, "component name", component.name, MAX_COMPONENT_NAME)
+            if component.kind is not None:
+                _check_length(
+                    where, "component type", component.kind, MAX_COMPONENT_KIND
+                )
+            components.append(component)
         else:
             raise MetadataError(
                 f"{label}:{item_line}: component {item!r} needs a name: write a "
@@ -364,6 +389,7 @@ def read_module_file(
             f"{label}:{name_line}: name {raw_name!r} is not a plain slug. Use lower-"
             "case letters, digits and underscores, starting with a letter."
         )
+    _check_length(f"{label}:{name_line}", "name", slug, MAX_SLUG)
 
     number = _module_number(data, path, name_number, label, root)
 
@@ -416,6 +442,8 @@ def read_module_file(
         _line(alias_nodes[index] if index < len(alias_nodes) else aliases_node)
         for index in range(len(aliases_value))
     ]
+    for alias, line in zip(aliases_value, alias_lines):
+        _check_length(f"{label}:{line}", "alias", str(alias).strip(), MAX_ALIAS)
 
     prerequisites, enables = _dependencies(data, root, label)
     components = _components(
@@ -424,6 +452,14 @@ def read_module_file(
         label,
     )
     title = data.get("title")
+    if title:
+        title_line = _line(_value_node(root, "title") if root else None)
+        _check_length(f"{label}:{title_line}", "title", str(title).strip(), MAX_TITLE)
+    if estimate is not None:
+        estimate_line = _line(_value_node(root, "time_estimate") if root else None)
+        _check_length(
+            f"{label}:{estimate_line}", "time_estimate", str(estimate), MAX_ESTIMATE
+        )
     description = data.get("description")
     return ModuleRecord(
         slug=slug,
@@ -538,6 +574,12 @@ def _alias_table(records: list[ModuleRecord], directory: Path) -> dict[str, str]
 
     def claim(name: str, record: ModuleRecord, what: str, where: str) -> bool:
         key = name.casefold()
+        if MAX_ALIAS is not None and key != record.slug and len(key) > MAX_ALIAS:
+            problems.append(
+                f"{where}: {what} of '{record.slug}' is {len(key)} characters long, "
+                f"but the database stores names of at most {MAX_ALIAS}. Shorten it."
+            )
+            return False
         owner = aliases.get(key)
         if owner is None:
             aliases[key] = record.slug
