@@ -272,3 +272,13 @@ def test_backdated_event_that_changes_state(run, db_url):
     assert result.stdout == "Completed 'setup'.\n"
     assert states(run)["setup"] == "completed"
     assert count_events(db_url) == 2
+
+
+def test_handle_not_utf8_is_rejected(run, db_url):
+    # Bytes 0xff 0xfe from the shell reach Python as surrogate escapes.
+    result = run("complete", "tensor", "--user", "\udcff\udcfe", exit_code=2)
+    assert result.stderr == (
+        "Error: The learner handle '\\udcff\\udcfe' is not valid UTF-8 text. Give "
+        "the handle as UTF-8, and check the terminal's character encoding.\n"
+    )
+    assert count_events(db_url) == 0

@@ -50,6 +50,13 @@ def normalize_handle(handle: str) -> str:
     normalise to Unicode NFC, then case-fold. ``" Ana "`` and ``"ANA"`` are
     the same learner.
     """
+    if any(unicodedata.category(ch) == "Cs" for ch in str(handle)):
+        # Python turns bytes that are not UTF-8 in arguments and environment
+        # variables into lone surrogates, which no UTF-8 database can store.
+        raise InputError(
+            f"The learner handle {handle!r} is not valid UTF-8 text. Give the "
+            "handle as UTF-8, and check the terminal's character encoding."
+        )
     text = unicodedata.normalize("NFC", str(handle).strip())
     folded = unicodedata.normalize("NFC", text.casefold())
     if not folded:
