@@ -286,6 +286,26 @@ def test_cycle_is_printed(tmp_path):
     message = str(info.value)
     assert "Prerequisite cycle:" in message
     assert "a -> b -> c -> a" in message
+    assert message.endswith(
+        f" Entries: {folder}/01_b/module.yaml:2 (b needs a), "
+        f"{folder}/02_c/module.yaml:2 (c needs b), "
+        f"{folder}/00_a/module.yaml:2 (a needs c)."
+    )
+
+
+def test_cycle_names_enables_entry_line(tmp_path):
+    folder = catalog_folder(
+        tmp_path,
+        {
+            "00_a": "name: a\ntitle: A\ndependencies:\n  enables:\n    - x\n    - b\n",
+            "01_b": "name: b\nenables: [a]\n",
+        },
+    )
+    with pytest.raises(MetadataError) as info:
+        load_catalog(folder)
+    message = str(info.value)
+    assert f"{folder}/00_a/module.yaml:6 (b needs a)" in message
+    assert f"{folder}/01_b/module.yaml:2 (a needs b)" in message
 
 
 def test_duplicate_names_are_rejected(tmp_path):

@@ -112,6 +112,8 @@ class Catalog:
     warnings: list[str]
     source: str
     fingerprint: str
+    # The file and line of the entry behind each (module, prerequisite) edge.
+    edge_sources: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def module(self, slug: str) -> ModuleRecord:
         for record in self.modules:
@@ -692,6 +694,7 @@ def read_catalog(directory: Path, strict: bool = False) -> Catalog:
         {r.slug for r in records} | {a for r in records for a in r.aliases}
     )
     edges: set[tuple[str, str]] = set()
+    edge_sources: dict[tuple[str, str], str] = {}
     for record in records:
         for reference, is_prerequisite in [
             *((ref, True) for ref in record.prerequisites),
@@ -714,6 +717,7 @@ def read_catalog(directory: Path, strict: bool = False) -> Catalog:
                 continue
             edge = (record.slug, target) if is_prerequisite else (target, record.slug)
             edges.add(edge)
+            edge_sources.setdefault(edge, reference.where)
     if strict and warnings:
         raise MetadataError(
             f"{directory}: {len(warnings)} warnings, and --strict makes every "
@@ -728,6 +732,7 @@ def read_catalog(directory: Path, strict: bool = False) -> Catalog:
         warnings=warnings,
         source=str(directory),
         fingerprint=fingerprint(directory, files),
+        edge_sources=edge_sources,
     )
 
 
