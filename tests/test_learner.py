@@ -251,7 +251,7 @@ def test_unsupported_backend_is_rejected(run):
 def test_backdated_event_hidden_by_later_one(run, db_url):
     run("complete", "introduction", "--at", "2026-10-01T10:00:00Z")
     run("undo", "introduction")
-    undone_at = json.loads(run("status", "--json").stdout)
+    status_before = json.loads(run("status", "--json").stdout)
     assert count_events(db_url) == 2
     result = run(
         "complete", "introduction", "--at", "2026-10-02T10:00:00Z", exit_code=2
@@ -262,7 +262,7 @@ def test_backdated_event_hidden_by_later_one(run, db_url):
     assert "completing it at that time would not change its state" in result.stderr
     assert "Leave out --at to record it now" in result.stderr
     assert count_events(db_url) == 2
-    assert json.loads(run("status", "--json").stdout) == undone_at
+    assert json.loads(run("status", "--json").stdout) == status_before
     assert states(run)["introduction"] == "ready"
 
 

@@ -50,8 +50,8 @@ def check_acyclic(
     """Raise `MetadataError` naming one prerequisite cycle, if there is one.
 
     ``sources`` maps a module to its file. ``entries`` maps a (module,
-    prerequisite) pair to the file and line that declares it; with it, the
-    message names the line of each entry on the cycle instead of the files.
+    prerequisite) pair to the file and line that declares it. When it covers
+    the cycle, the message names the line of each entry instead of the files.
 
     Examples
     --------

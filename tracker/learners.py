@@ -23,7 +23,7 @@ Executor = Union["Connection", "Session"]
 
 
 def max_length(column: Any) -> int | None:
-    """Return the longest text a String column stores, or None if it has no limit.
+    """Return the maximum text length of a String column, or None without a limit.
 
     PostgreSQL enforces the limit and SQLite does not, so input is checked
     against it before it is written, to fail the same way on both.
@@ -34,12 +34,12 @@ def max_length(column: Any) -> int | None:
 MAX_HANDLE = max_length(learners.c.handle)
 
 
-def check_length(value: str, limit: int | None, what: str) -> None:
+def check_length(value: str, limit: int | None, field_name: str) -> None:
     """Raise `InputError` when ``value`` is longer than ``limit`` characters."""
     if limit is not None and len(value) > limit:
         raise InputError(
-            f"The {what} {value[:40]!r}... is {len(value)} characters long, but "
-            f"the database stores at most {limit}. Give a shorter {what}."
+            f"The {field_name} {value[:40]!r}... is {len(value)} characters long, "
+            f"but the database stores at most {limit}. Give a shorter {field_name}."
         )
 
 

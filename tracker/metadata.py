@@ -34,7 +34,7 @@ from .paths import fingerprint, metadata_files
 from .schema import components as component_table
 from .schema import module_aliases, modules
 
-# The longest text each column stores (see `max_length`).
+# The maximum text length of each column (see `max_length`).
 MAX_SLUG = max_length(modules.c.slug)
 MAX_TITLE = max_length(modules.c.title)
 MAX_ESTIMATE = max_length(modules.c.time_estimate)
@@ -204,10 +204,10 @@ def _estimate_problem(text: str) -> str:
     return "it is not a number or range followed by hours or minutes"
 
 
-def _check_length(where: str, what: str, value: str, limit: int | None) -> None:
+def _check_length(where: str, field_name: str, value: str, limit: int | None) -> None:
     if limit is not None and len(value) > limit:
         raise MetadataError(
-            f"{where}: {what} {value[:40]!r}... is {len(value)} characters long, "
+            f"{where}: {field_name} {value[:40]!r}... is {len(value)} characters long, "
             f"but the database stores at most {limit}. Shorten it."
         )
 
@@ -574,22 +574,24 @@ def _alias_table(records: list[ModuleRecord], directory: Path) -> dict[str, str]
     numbers = {r.number: r for r in records if r.number is not None}
     slugs = {r.slug: r for r in records}
 
-    def claim(name: str, record: ModuleRecord, what: str, where: str) -> bool:
+    def claim(name: str, record: ModuleRecord, description: str, where: str) -> bool:
         key = name.casefold()
         if MAX_ALIAS is not None and key != record.slug and len(key) > MAX_ALIAS:
             problems.append(
-                f"{where}: {what} of '{record.slug}' is {len(key)} characters long, "
-                f"but the database stores names of at most {MAX_ALIAS}. Shorten it."
+                f"{where}: {description} of '{record.slug}' is {len(key)} characters "
+                f"long, but the database stores names of at most {MAX_ALIAS}. "
+                "Shorten it."
             )
             return False
         owner = aliases.get(key)
         if owner is None:
             aliases[key] = record.slug
-            claims[key] = f"{what} of '{record.slug}' ({where})"
+            claims[key] = f"{description} of '{record.slug}' ({where})"
         elif owner != record.slug:
             problems.append(
-                f"{where}: {what} of '{record.slug}' is already the {claims[key]}. "
-                "Rename one of them so that each name means one module."
+                f"{where}: {description} of '{record.slug}' is already the "
+                f"{claims[key]}. Rename one of them so that each name means one "
+                "module."
             )
             return False
         return True

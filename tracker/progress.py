@@ -510,7 +510,7 @@ def _check_backdated(
 
     The state is folded in time order, so a later event can hide an earlier
     one entirely. Imports and pushes keep such events, because they copy
-    history; a learner recording one by hand has made a mistake.
+    history. A learner who records one by hand has made a mistake.
     """
     e = events.c
     history = connection.execute(
