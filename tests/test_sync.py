@@ -226,6 +226,7 @@ def test_sync_rejects_shared_names(run, db_url, tmp_path, folder, text, fragment
     before = snapshot(database)
     for options in (["--check"], []):
         result = run("sync", *options, str(catalog), exit_code=2)
+        assert "1 conflicting name.\n" in result.stderr
         assert fragment in result.stderr
         assert f"{folder}/module.yaml" in result.stderr
     assert snapshot(database) == before

@@ -625,7 +625,9 @@ def _alias_table(records: list[ModuleRecord], directory: Path) -> dict[str, str]
             claim(folder, record, f"folder '{folder}'", record.source)
     if problems:
         raise MetadataError(
-            f"{directory}: {len(problems)} conflicting names.", problems=problems
+            f"{directory}: {len(problems)} conflicting "
+            + ("name." if len(problems) == 1 else "names."),
+            problems=problems,
         )
     return aliases
 
