@@ -275,3 +275,39 @@ def test_busy_timeout_must_be_finite_and_not_negative(run, monkeypatch, value):
     assert f"TT_PROGRESS_BUSY_TIMEOUT={value!r} is not a number of seconds." in (
         result.stderr
     )
+
+
+def test_backdated_event_hidden_by_later_one(run, db_url):
+    run("complete", "introduction", "--at", "2026-10-01T10:00:00Z")
+    run("undo", "introduction")
+    status_before = json.loads(run("status", "--json").stdout)
+    assert count_events(db_url) == 2
+    result = run(
+        "complete", "introduction", "--at", "2026-10-02T10:00:00Z", exit_code=2
+    )
+    assert result.stdout == ""
+    assert result.stderr.startswith("Error: 'introduction' was reset at ")
+    assert "after the time given (2026-10-02 10:00:00 UTC)" in result.stderr
+    assert "completing it at that time would not change its state" in result.stderr
+    assert "Leave out --at to record it now" in result.stderr
+    assert count_events(db_url) == 2
+    assert json.loads(run("status", "--json").stdout) == status_before
+    assert states(run)["introduction"] == "ready"
+
+
+def test_backdated_event_that_changes_state(run, db_url):
+    run("start", "setup", "--at", "2026-10-05T10:00:00Z")
+    result = run("complete", "setup", "--at", "2026-10-01T10:00:00Z")
+    assert result.stdout == "Completed 'setup'.\n"
+    assert states(run)["setup"] == "completed"
+    assert count_events(db_url) == 2
+
+
+def test_handle_not_utf8_is_rejected(run, db_url):
+    # Bytes 0xff 0xfe from the shell reach Python as surrogate escapes.
+    result = run("complete", "tensor", "--user", "\udcff\udcfe", exit_code=2)
+    assert result.stderr == (
+        "Error: The learner handle '\\udcff\\udcfe' is not valid UTF-8 text. Give "
+        "the handle as UTF-8, and check the terminal's character encoding.\n"
+    )
+    assert count_events(db_url) == 0

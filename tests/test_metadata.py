@@ -56,14 +56,63 @@ def test_difficulty_rejects(value):
         ("8-10 hours", (8.0, 10.0)),
         ("3 to 4 hrs", (3.0, 4.0)),
         ("90 minutes", (1.5, 1.5)),
-        ("6-4 hours", (4.0, 6.0)),
+        ("4–6 hours", (4.0, 6.0)),
+        ("1.5-2 h", (1.5, 2.0)),
+        ("8-10 hours ", (8.0, 10.0)),
+        ("30 min", (0.5, 0.5)),
+        ("~3 hours", (3.0, 3.0)),
+        ("6", (6.0, 6.0)),
         (5, (5.0, 5.0)),
+        (2.5, (2.5, 2.5)),
         ("Capstone Project", (None, None)),
         (None, (None, None)),
     ],
 )
 def test_hours_shapes(value, expected):
     assert parse_hours(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "error", "reason"),
+    [
+        ("2 days", ValueError, "'days' is not a unit of hours or minutes"),
+        ("1 week", ValueError, "'week' is not a unit of hours or minutes"),
+        ("1e100 hours", ValueError, "exponent notation is not a time estimate"),
+        ("2E3", ValueError, "exponent notation is not a time estimate"),
+        ("-5 hours", ValueError, "a time cannot be negative"),
+        ("10-2 hours", ValueError, "the range 10-2 runs backwards"),
+        ("week 3 project", ValueError, "it is not a number or range followed by"),
+        (-5, ValueError, "a time cannot be negative, and -5 is"),
+        (float("inf"), ValueError, "inf is not a finite number"),
+        ([1, 2], TypeError, "list [1, 2] is not text or a number"),
+        ({"low": 1}, TypeError, "dict {'low': 1} is not text or a number"),
+        (True, TypeError, "bool True is not text or a number"),
+    ],
+)
+def test_hours_rejects(value, error, reason):
+    with pytest.raises(error) as info:
+        parse_hours(value)
+    assert str(info.value).startswith(reason)
+
+
+@pytest.mark.parametrize(
+    ("estimate", "shown"),
+    [('"2 days"', "'2 days'"), ("[1, 2]", "[1, 2]"), ('"10-2 hours"', "'10-2 hours'")],
+)
+def test_bad_estimate_names_file_and_line(tmp_path, estimate, shown):
+    path = write_module(
+        tmp_path,
+        "02_tensor",
+        f"name: tensor\ntitle: Tensor\ntime_estimate: {estimate}\n",
+    )
+    with pytest.raises(MetadataError) as info:
+        read_module_file(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}:3: invalid time_estimate {shown}: ")
+    assert message.endswith(
+        'Write hours or minutes such as "4-6 hours", "8 hours" or "30 minutes", '
+        "or text without digits for no estimate."
+    )
 
 
 def test_mapping_dependencies_and_string_components(tmp_path):
@@ -237,6 +286,26 @@ def test_cycle_is_printed(tmp_path):
     message = str(info.value)
     assert "Prerequisite cycle:" in message
     assert "a -> b -> c -> a" in message
+    assert message.endswith(
+        f" Entries: {folder}/01_b/module.yaml:2 (b needs a), "
+        f"{folder}/02_c/module.yaml:2 (c needs b), "
+        f"{folder}/00_a/module.yaml:2 (a needs c)."
+    )
+
+
+def test_cycle_names_enables_entry_line(tmp_path):
+    folder = catalog_folder(
+        tmp_path,
+        {
+            "00_a": "name: a\ntitle: A\ndependencies:\n  enables:\n    - x\n    - b\n",
+            "01_b": "name: b\nenables: [a]\n",
+        },
+    )
+    with pytest.raises(MetadataError) as info:
+        load_catalog(folder)
+    message = str(info.value)
+    assert f"{folder}/00_a/module.yaml:6 (b needs a)" in message
+    assert f"{folder}/01_b/module.yaml:2 (a needs b)" in message
 
 
 def test_duplicate_names_are_rejected(tmp_path):
@@ -255,7 +324,109 @@ def test_alias_conflict_is_rejected(tmp_path):
     )
     with pytest.raises(MetadataError) as info:
         read_catalog(folder)
-    assert "alias 'tensor' is already used by 'tensor'" in info.value.problems[0]
+    assert info.value.problems == [
+        (
+            f"{folder}/00_setup/module.yaml:2: alias 'tensor' of 'setup' is already the "
+            f"name 'tensor' of 'tensor' ({folder}/01_tensor/module.yaml). Rename one of "
+            "them so that each name means one module."
+        )
+    ]
+
+
+def test_duplicate_numbers_are_rejected(tmp_path):
+    folder = catalog_folder(tmp_path, {"01_a": "name: a\n", "01_b": "name: b\n"})
+    with pytest.raises(MetadataError) as info:
+        read_catalog(folder)
+    assert info.value.problems == [
+        (
+            f"{folder}/01_b/module.yaml: module number 01 of 'b' is also the number of "
+            f"'a' ({folder}/01_a/module.yaml). Give each module its own number, in its "
+            "folder prefix or its 'number' key."
+        )
+    ]
+
+
+def test_duplicate_number_key_names_lines(tmp_path):
+    folder = catalog_folder(
+        tmp_path,
+        {"a": "name: a\nnumber: 3\n", "b": "title: B\nname: b\nnumber: 3\n"},
+    )
+    with pytest.raises(MetadataError) as info:
+        read_catalog(folder)
+    assert info.value.problems == [
+        (
+            f"{folder}/b/module.yaml:3: module number 03 of 'b' is also the number of "
+            f"'a' ({folder}/a/module.yaml:2). Give each module its own number, in its "
+            "folder prefix or its 'number' key."
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("alias", "taken"),
+    [
+        ("'02'", "number 02 of 'b'"),
+        ("02_b", "name '02_b' of 'b'"),
+        ("B", "name 'b' of 'b'"),
+        ("02_B", "name '02_b' of 'b'"),
+    ],
+)
+def test_alias_taking_another_module_name(tmp_path, alias, taken):
+    folder = catalog_folder(
+        tmp_path,
+        {"01_a": f"name: a\naliases:\n  - old_a\n  - {alias}\n", "02_b": "name: b\n"},
+    )
+    with pytest.raises(MetadataError) as info:
+        read_catalog(folder)
+    assert len(info.value.problems) == 1
+    problem = info.value.problems[0]
+    assert problem.startswith(f"{folder}/01_a/module.yaml:4: alias ")
+    assert f"is already the {taken} ({folder}/02_b/module.yaml)" in problem
+
+
+@pytest.mark.parametrize("alias", ["2", "007_b"])
+def test_alias_read_as_another_number(tmp_path, alias):
+    folder = catalog_folder(
+        tmp_path, {"01_a": f"name: a\naliases: ['{alias}']\n", "02_b": "name: b\n"}
+    )
+    with pytest.raises(MetadataError) as info:
+        read_catalog(folder)
+    assert info.value.problems == [
+        (
+            f"{folder}/01_a/module.yaml:2: alias '{alias}' of 'a' reads as the number or "
+            f"numbered name of 'b' ({folder}/02_b/module.yaml). Rename the alias so "
+            "that each name means one module."
+        )
+    ]
+
+
+def test_alias_claimed_by_two_modules(tmp_path):
+    folder = catalog_folder(
+        tmp_path,
+        {
+            "01_a": "name: a\naliases: [old]\n",
+            "02_b": "name: b\naliases:\n  - old\n",
+        },
+    )
+    with pytest.raises(MetadataError) as info:
+        read_catalog(folder)
+    assert info.value.problems == [
+        (
+            f"{folder}/02_b/module.yaml:3: alias 'old' of 'b' is already the alias 'old' "
+            f"of 'a' ({folder}/01_a/module.yaml:2). Rename one of them so that each "
+            "name means one module."
+        )
+    ]
+
+
+def test_own_numbered_alias_is_accepted(tmp_path):
+    folder = catalog_folder(
+        tmp_path,
+        {"01_a": "name: a\naliases: ['01', 01_a, 05_a]\n", "02_b": "name: b\n"},
+    )
+    catalog = read_catalog(folder)
+    assert catalog.aliases["05_a"] == "a"
+    assert catalog.aliases["02"] == "b"
 
 
 def test_folder_without_modules(tmp_path):

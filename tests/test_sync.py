@@ -204,3 +204,31 @@ def test_bundled_catalog_resyncs_when_files_change(db_url, monkeypatch, tmp_path
         title = session.scalar(select(Module.title).where(Module.slug == "layers"))
     database.dispose()
     assert title == "Linear Layers"
+
+
+@pytest.mark.parametrize(
+    ("folder", "text", "fragment"),
+    [
+        ("01_twin", "name: twin\n", "module number 01 of 'twin' is also the number"),
+        (
+            "17_extra",
+            "name: extra\naliases: ['02']\n",
+            "alias '02' of 'extra' is already the number 02 of 'tensor'",
+        ),
+    ],
+)
+def test_sync_rejects_shared_names(run, db_url, tmp_path, folder, text, fragment):
+    catalog = copy_bundled(tmp_path)
+    (catalog / folder).mkdir()
+    (catalog / folder / "module.yaml").write_text(text, encoding="utf-8")
+    run("status")
+    database = open_database(db_url, sync_catalog=False)
+    before = snapshot(database)
+    for options in (["--check"], []):
+        result = run("sync", *options, str(catalog), exit_code=2)
+        assert "1 conflicting name.\n" in result.stderr
+        assert fragment in result.stderr
+        assert f"{folder}/module.yaml" in result.stderr
+    assert snapshot(database) == before
+    assert "Completed 'setup'." in run("complete", "01").stdout
+    database.dispose()

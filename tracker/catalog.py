@@ -66,7 +66,9 @@ def load_catalog(directory: Path | None, strict: bool = False) -> Catalog:
     graph = graphs.build_graph(
         {m.slug: m.number for m in catalog.modules}, catalog.edges
     )
-    graphs.check_acyclic(graph, {m.slug: m.source for m in catalog.modules})
+    graphs.check_acyclic(
+        graph, {m.slug: m.source for m in catalog.modules}, catalog.edge_sources
+    )
     return catalog
 
 

@@ -42,8 +42,16 @@ def _order_key(graph: nx.DiGraph):  # type: ignore[no-untyped-def]
     return key
 
 
-def check_acyclic(graph: nx.DiGraph, sources: Mapping[str, str] | None = None) -> None:
+def check_acyclic(
+    graph: nx.DiGraph,
+    sources: Mapping[str, str] | None = None,
+    entries: Mapping[tuple[str, str], str] | None = None,
+) -> None:
     """Raise `MetadataError` naming one prerequisite cycle, if there is one.
+
+    ``sources`` maps a module to its file. ``entries`` maps a (module,
+    prerequisite) pair to the file and line that declares it. When it covers
+    the cycle, the message names the line of each entry instead of the files.
 
     Examples
     --------
@@ -55,7 +63,12 @@ def check_acyclic(graph: nx.DiGraph, sources: Mapping[str, str] | None = None) -
         return
     names = [edge[0] for edge in cycle] + [cycle[0][0]]
     where = ""
-    if sources:
+    if entries and all((v, u) in entries for u, v, *_ in cycle):
+        where = " Entries: " + ", ".join(
+            f"{entries[(v, u)]} ({v} needs {u})" for u, v, *_ in cycle
+        )
+        where += "."
+    elif sources:
         files = sorted({sources[name] for name in names if name in sources})
         where = " Files: " + ", ".join(files) + "."
     raise MetadataError(

@@ -22,6 +22,27 @@ if TYPE_CHECKING:
 Executor = Union["Connection", "Session"]
 
 
+def max_length(column: Any) -> int | None:
+    """Return the maximum text length of a String column, or None without a limit.
+
+    PostgreSQL enforces the limit and SQLite does not, so input is checked
+    against it before it is written, to fail the same way on both.
+    """
+    return getattr(column.type, "length", None)
+
+
+MAX_HANDLE = max_length(learners.c.handle)
+
+
+def check_length(value: str, limit: int | None, field_name: str) -> None:
+    """Raise `InputError` when ``value`` is longer than ``limit`` characters."""
+    if limit is not None and len(value) > limit:
+        raise InputError(
+            f"The {field_name} {value[:40]!r}... is {len(value)} characters long, "
+            f"but the database stores at most {limit}. Give a shorter {field_name}."
+        )
+
+
 def normalize_handle(handle: str) -> str:
     """Return the canonical form of a learner handle.
 
@@ -29,6 +50,13 @@ def normalize_handle(handle: str) -> str:
     normalise to Unicode NFC, then case-fold. ``" Ana "`` and ``"ANA"`` are
     the same learner.
     """
+    if any(unicodedata.category(ch) == "Cs" for ch in str(handle)):
+        # Python turns bytes that are not UTF-8 in arguments and environment
+        # variables into lone surrogates, which no UTF-8 database can store.
+        raise InputError(
+            f"The learner handle {handle!r} is not valid UTF-8 text. Give the "
+            "handle as UTF-8, and check the terminal's character encoding."
+        )
     text = unicodedata.normalize("NFC", str(handle).strip())
     folded = unicodedata.normalize("NFC", text.casefold())
     if not folded:
@@ -38,6 +66,7 @@ def normalize_handle(handle: str) -> str:
             f"The learner handle {handle!r} contains control characters. "
             "Use printable characters only."
         )
+    check_length(folded, MAX_HANDLE, "learner handle")
     return folded
 
 

@@ -16,11 +16,14 @@ from sqlalchemy.orm import Session
 from .bulk import batches, ensure_learners
 from .db import Database, utcnow
 from .errors import InputError, OperationError
-from .learners import insert_ignore, normalize_handle
+from .learners import check_length, insert_ignore, max_length, normalize_handle
 from .models import Cohort, CohortMember, Learner
+from .schema import learners
 
 HANDLE_COLUMNS = ("handle", "user")
 NAME_COLUMNS = ("display_name", "name")
+MAX_DISPLAY_NAME = max_length(learners.c.display_name)
+MAX_EMAIL = max_length(learners.c.email)
 EMAIL_COLUMNS = ("email", "e_mail")
 
 
@@ -199,6 +202,15 @@ def _roster_entry(
                 "characters such as line breaks or tabs. Use printable characters "
                 "only."
             )
+    for column, value, limit in (
+        ("display name", display_name, MAX_DISPLAY_NAME),
+        ("email", email, MAX_EMAIL),
+    ):
+        if value is not None:
+            try:
+                check_length(value, limit, column)
+            except InputError as err:
+                raise InputError(f"{source}, line {line}: {err}") from None
     if email is not None:
         local, _, domain = email.partition("@")
         if not local or not domain:

@@ -9,8 +9,9 @@ older shapes found in real course repositories:
 - components as strings or as mappings with ``name``, ``description`` and
   ``type`` (or ``kind``);
 - difficulty as a number or a string of stars (other characters ignored);
-- time estimates such as ``"4-6 hours"`` or ``"8 hours"``; a text with no
-  number (``"Capstone Project"``) means no estimate, never zero hours.
+- time estimates such as ``"4-6 hours"``, ``"8 hours"`` or ``"30 minutes"``;
+  a text with no digit (``"Capstone Project"``) means no estimate, never zero
+  hours, and any other text with a digit is an error.
 
 This module imports no graph or plotting library: it runs on the sync path,
 and the cycle check lives in `tracker.graph`.
@@ -19,6 +20,7 @@ and the cycle check lives in `tracker.graph`.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,20 +29,31 @@ from typing import Any
 import yaml
 
 from .errors import MetadataError
+from .learners import max_length
 from .paths import fingerprint, metadata_files
+from .schema import components as component_table
+from .schema import module_aliases, modules
+
+# The maximum text length of each column (see `max_length`).
+MAX_SLUG = max_length(modules.c.slug)
+MAX_TITLE = max_length(modules.c.title)
+MAX_ESTIMATE = max_length(modules.c.time_estimate)
+MAX_ALIAS = max_length(module_aliases.c.alias)
+MAX_COMPONENT_NAME = max_length(component_table.c.name)
+MAX_COMPONENT_KIND = max_length(component_table.c.kind)
 
 LAYERS = ("foundation", "components", "networks", "training", "production")
 
 _SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
 _NUMBER_PREFIX = re.compile(r"^(\d+)_(.+)$")
 _STARS = ("⭐", "★")
-_HOURS_RANGE = re.compile(
-    r"(\d+(?:\.\d+)?)\s*(?:-|–|—|to)\s*(\d+(?:\.\d+)?)\s*(hours?|hrs?|h|minutes?|mins?)?",
+_NUMBER = r"(\d+(?:\.\d+)?)"
+_ESTIMATE = re.compile(
+    rf"~?\s*{_NUMBER}(?:\s*(?:-|–|—|to)\s*{_NUMBER})?\s*([^\W\d_]+)?\.?",
     re.IGNORECASE,
 )
-_HOURS_SINGLE = re.compile(
-    r"(\d+(?:\.\d+)?)\s*(hours?|hrs?|h|minutes?|mins?)?", re.IGNORECASE
-)
+_HOUR_UNITS = ("hours", "hour", "hrs", "hr", "h")
+_MINUTE_UNITS = ("minutes", "minute", "mins", "min", "m")
 
 
 @dataclass(frozen=True)
@@ -81,6 +94,9 @@ class ModuleRecord:
     source: str
     path: str = ""
     aliases: list[str] = field(default_factory=list)
+    # The line of each alias, and of the 'number' key when the file has one.
+    alias_lines: list[int] = field(default_factory=list)
+    number_line: int | None = None
     prerequisites: list[Reference] = field(default_factory=list)
     enables: list[Reference] = field(default_factory=list)
     components: list[Component] = field(default_factory=list)
@@ -96,6 +112,8 @@ class Catalog:
     warnings: list[str]
     source: str
     fingerprint: str
+    # The file and line of the entry behind each (module, prerequisite) edge.
+    edge_sources: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def module(self, slug: str) -> ModuleRecord:
         for record in self.modules:
@@ -142,28 +160,56 @@ def parse_hours(value: Any) -> tuple[float | None, float | None]:
     """Return the (low, high) hours of a time estimate, or (None, None).
 
     ``"4-6 hours"`` is (4, 6), ``"8 hours"`` is (8, 8), ``"90 minutes"`` is
-    (1.5, 1.5), and a text with no number is no estimate.
+    (1.5, 1.5), a plain number is hours, and a text with no digit is no
+    estimate. Raises ValueError for anything else that has a digit (a
+    reversed range, a negative time, an exponent, a unit other than hours or
+    minutes) and TypeError for a value that is neither text nor a number.
     """
-    if value is None or isinstance(value, bool):
+    if value is None:
         return None, None
-    if isinstance(value, (int, float)):
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise TypeError(f"{type(value).__name__} {value!r} is not text or a number")
+    if not isinstance(value, str):
+        if not math.isfinite(value):
+            raise ValueError(f"{value!r} is not a finite number")
+        if value < 0:
+            raise ValueError(f"a time cannot be negative, and {value!r} is")
         return float(value), float(value)
-    text = str(value)
-    match = _HOURS_RANGE.search(text)
-    if match:
-        low, high = float(match.group(1)), float(match.group(2))
-        unit = match.group(3) or ""
-    else:
-        match = _HOURS_SINGLE.search(text)
-        if not match:
-            return None, None
-        low = high = float(match.group(1))
-        unit = match.group(2) or ""
-    if unit.lower().startswith("m"):
+    text = value.strip()
+    if not any(character.isdigit() for character in text):
+        return None, None
+    match = _ESTIMATE.fullmatch(text)
+    if match is None:
+        raise ValueError(_estimate_problem(text))
+    low = float(match.group(1))
+    high = float(match.group(2)) if match.group(2) is not None else low
+    unit = (match.group(3) or "hours").lower()
+    if unit in _MINUTE_UNITS:
         low, high = low / 60, high / 60
+    elif unit not in _HOUR_UNITS:
+        raise ValueError(f"'{match.group(3)}' is not a unit of hours or minutes")
     if low > high:
-        low, high = high, low
+        raise ValueError(
+            f"the range {match.group(1)}-{match.group(2)} runs backwards, so write "
+            "the smaller number first"
+        )
     return low, high
+
+
+def _estimate_problem(text: str) -> str:
+    if re.search(r"\d[eE][-+]?\d", text):
+        return "exponent notation is not a time estimate"
+    if re.match(r"^[-−]\s*\d", text) or re.search(r"(?:^|\s)[-−]\d", text):
+        return "a time cannot be negative"
+    return "it is not a number or range followed by hours or minutes"
+
+
+def _check_length(where: str, field_name: str, value: str, limit: int | None) -> None:
+    if limit is not None and len(value) > limit:
+        raise MetadataError(
+            f"{where}: {field_name} {value[:40]!r}... is {len(value)} characters long, "
+            f"but the database stores at most {limit}. Shorten it."
+        )
 
 
 def _value_node(node: yaml.Node, key: str) -> yaml.Node | None:
@@ -286,18 +332,24 @@ def _components(value: Any, node: yaml.Node | None, label: str) -> list[Componen
     components = []
     for index, item in enumerate(value):
         item_line = _line(items[index] if index < len(items) else node)
+        where = f"{label}:{item_line}"
         if isinstance(item, str) and item.strip():
+            _check_length(where, "component name", item.strip(), MAX_COMPONENT_NAME)
             components.append(Component(item.strip()))
         elif isinstance(item, dict) and isinstance(item.get("name"), str):
             kind = item.get("kind", item.get("type"))
             description = item.get("description")
-            components.append(
-                Component(
-                    item["name"].strip(),
-                    str(kind) if kind is not None else None,
-                    str(description).strip() if description is not None else None,
-                )
+            component = Component(
+                item["name"].strip(),
+                str(kind) if kind is not None else None,
+                str(description).strip() if description is not None else None,
             )
+            _check_length(where, "component name", component.name, MAX_COMPONENT_NAME)
+            if component.kind is not None:
+                _check_length(
+                    where, "component type", component.kind, MAX_COMPONENT_KIND
+                )
+            components.append(component)
         else:
             raise MetadataError(
                 f"{label}:{item_line}: component {item!r} needs a name: write a "
@@ -339,6 +391,7 @@ def read_module_file(
             f"{label}:{name_line}: name {raw_name!r} is not a plain slug. Use lower-"
             "case letters, digits and underscores, starting with a letter."
         )
+    _check_length(f"{label}:{name_line}", "name", slug, MAX_SLUG)
 
     number = _module_number(data, path, name_number, label, root)
 
@@ -354,7 +407,15 @@ def read_module_file(
     # A text with no number, such as "Capstone Project", is a valid way to say
     # that the module has no estimate, so it is not a warning.
     estimate = data.get("time_estimate")
-    low, high = parse_hours(estimate)
+    try:
+        low, high = parse_hours(estimate)
+    except (TypeError, ValueError) as err:
+        line = _line(_value_node(root, "time_estimate") if root else None)
+        raise MetadataError(
+            f"{label}:{line}: invalid time_estimate {estimate!r}: {err}. Write "
+            'hours or minutes such as "4-6 hours", "8 hours" or "30 minutes", '
+            "or text without digits for no estimate."
+        )
 
     layer = data.get("layer")
     if layer is not None and layer not in LAYERS:
@@ -366,13 +427,25 @@ def read_module_file(
         layer = None
 
     aliases_value = data.get("aliases") or []
+    aliases_node = _value_node(root, "aliases") if root else None
     if isinstance(aliases_value, str):
         aliases_value = [aliases_value]
     if not isinstance(aliases_value, list) or not all(
-        isinstance(alias, (str, int)) for alias in aliases_value
+        isinstance(alias, (str, int)) and not isinstance(alias, bool)
+        for alias in aliases_value
     ):
-        line = _line(_value_node(root, "aliases") if root else None)
-        raise MetadataError(f"{label}:{line}: 'aliases' must be a list of names.")
+        raise MetadataError(
+            f"{label}:{_line(aliases_node)}: 'aliases' must be a list of names."
+        )
+    alias_nodes = (
+        list(aliases_node.value) if isinstance(aliases_node, yaml.SequenceNode) else []
+    )
+    alias_lines = [
+        _line(alias_nodes[index] if index < len(alias_nodes) else aliases_node)
+        for index in range(len(aliases_value))
+    ]
+    for alias, line in zip(aliases_value, alias_lines):
+        _check_length(f"{label}:{line}", "alias", str(alias).strip(), MAX_ALIAS)
 
     prerequisites, enables = _dependencies(data, root, label)
     components = _components(
@@ -381,6 +454,14 @@ def read_module_file(
         label,
     )
     title = data.get("title")
+    if title:
+        title_line = _line(_value_node(root, "title") if root else None)
+        _check_length(f"{label}:{title_line}", "title", str(title).strip(), MAX_TITLE)
+    if estimate is not None:
+        estimate_line = _line(_value_node(root, "time_estimate") if root else None)
+        _check_length(
+            f"{label}:{estimate_line}", "time_estimate", str(estimate), MAX_ESTIMATE
+        )
     description = data.get("description")
     return ModuleRecord(
         slug=slug,
@@ -394,6 +475,12 @@ def read_module_file(
         layer=layer,
         source=label,
         aliases=[str(alias).strip() for alias in aliases_value],
+        alias_lines=alias_lines,
+        number_line=(
+            _line(_value_node(root, "number"))
+            if root is not None and data.get("number") is not None
+            else None
+        ),
         prerequisites=prerequisites,
         enables=enables,
         components=components,
@@ -449,40 +536,117 @@ def did_you_mean(name: str, candidates: list[str]) -> str:
     return f" Did you mean '{matches[0]}'?" if matches else ""
 
 
-def _alias_table(records: list[ModuleRecord], directory: Path) -> dict[str, str]:
-    aliases: dict[str, str] = {}
-    owners: dict[str, str] = {}
+def _where(record: ModuleRecord, line: int | None) -> str:
+    return f"{record.source}:{line}" if line is not None else record.source
+
+
+def _number_problems(records: list[ModuleRecord]) -> tuple[list[str], set[str]]:
+    """Return a problem per module whose number another module has, and their slugs."""
+    first: dict[int, ModuleRecord] = {}
     problems = []
+    duplicated = set()
+    for record in records:
+        if record.number is None:
+            continue
+        owner = first.setdefault(record.number, record)
+        if owner is record:
+            continue
+        duplicated.add(record.slug)
+        problems.append(
+            f"{_where(record, record.number_line)}: module number "
+            f"{record.number:02d} of '{record.slug}' is also the number of "
+            f"'{owner.slug}' ({_where(owner, owner.number_line)}). Give each module "
+            "its own number, in its folder prefix or its 'number' key."
+        )
+    return problems, duplicated
 
-    def claim(alias: str, record: ModuleRecord) -> None:
-        key = alias.casefold()
-        owner = aliases.get(key)
-        if owner is not None and owner != record.slug:
+
+def _alias_table(records: list[ModuleRecord], directory: Path) -> dict[str, str]:
+    """Map every name of every module (casefolded) to its slug.
+
+    A name is the slug, the number (``02``), the numbered name (``02_tensor``),
+    an alias or the folder. Two modules that share a name are an error, so a
+    name on the command line never picks one of them silently.
+    """
+    aliases: dict[str, str] = {}
+    claims: dict[str, str] = {}
+    problems, duplicated = _number_problems(records)
+    numbers = {r.number: r for r in records if r.number is not None}
+    slugs = {r.slug: r for r in records}
+
+    def claim(name: str, record: ModuleRecord, description: str, where: str) -> bool:
+        key = name.casefold()
+        if MAX_ALIAS is not None and key != record.slug and len(key) > MAX_ALIAS:
             problems.append(
-                f"{record.source}: name or alias '{alias}' is already used by "
-                f"'{owner}' ({owners[key]}). Rename one of them."
+                f"{where}: {description} of '{record.slug}' is {len(key)} characters "
+                f"long, but the database stores names of at most {MAX_ALIAS}. "
+                "Shorten it."
             )
-            return
-        aliases[key] = record.slug
-        owners[key] = record.source
+            return False
+        owner = aliases.get(key)
+        if owner is None:
+            aliases[key] = record.slug
+            claims[key] = f"{description} of '{record.slug}' ({where})"
+        elif owner != record.slug:
+            problems.append(
+                f"{where}: {description} of '{record.slug}' is already the "
+                f"{claims[key]}. Rename one of them so that each name means one "
+                "module."
+            )
+            return False
+        return True
 
     for record in records:
-        claim(record.slug, record)
+        claim(record.slug, record, f"name '{record.slug}'", record.source)
     for record in records:
-        for alias in record.aliases:
-            claim(alias, record)
-        if record.number is not None:
-            for form in (f"{record.number:02d}", f"{record.number:02d}_{record.slug}"):
-                if form.casefold() not in aliases:
-                    claim(form, record)
+        if record.number is None or record.slug in duplicated:
+            continue
+        where = _where(record, record.number_line)
+        number = f"{record.number:02d}"
+        claim(number, record, f"number {number}", where)
+        claim(
+            f"{number}_{record.slug}", record, f"name '{number}_{record.slug}'", where
+        )
+    for record in records:
+        for alias, line in zip(record.aliases, record.alias_lines):
+            where = _where(record, line)
+            if not claim(alias, record, f"alias '{alias}'", where):
+                continue
+            other = _numbered_owner(alias, numbers, slugs)
+            if other is not None and other.slug != record.slug:
+                problems.append(
+                    f"{where}: alias '{alias}' of '{record.slug}' reads as the "
+                    f"number or numbered name of '{other.slug}' ({other.source}). "
+                    "Rename the alias so that each name means one module."
+                )
+    for record in records:
         folder = Path(record.source).parent.name
-        if folder and folder.casefold() not in aliases:
-            claim(folder, record)
+        if folder:
+            claim(folder, record, f"folder '{folder}'", record.source)
     if problems:
         raise MetadataError(
-            f"{directory}: {len(problems)} conflicting names.", problems=problems
+            f"{directory}: {len(problems)} conflicting "
+            + ("name." if len(problems) == 1 else "names."),
+            problems=problems,
         )
     return aliases
+
+
+def _numbered_owner(
+    alias: str,
+    numbers: dict[int, ModuleRecord],
+    slugs: dict[str, ModuleRecord],
+) -> ModuleRecord | None:
+    """Return the module that an alias such as ``2`` or ``07_b`` would also name.
+
+    The command line reads digits as a module number and drops a numeric
+    prefix from a name, so ``07_b`` can mean module ``b`` whatever its number.
+    """
+    key = alias.strip().casefold()
+    if key.isdigit():
+        return numbers.get(int(key))
+    number, bare = strip_number(key)
+    return slugs.get(bare) if number is not None else None
 
 
 def resolve_name(name: str, aliases: dict[str, str]) -> str | None:
@@ -534,6 +698,7 @@ def read_catalog(directory: Path, strict: bool = False) -> Catalog:
         {r.slug for r in records} | {a for r in records for a in r.aliases}
     )
     edges: set[tuple[str, str]] = set()
+    edge_sources: dict[tuple[str, str], str] = {}
     for record in records:
         for reference, is_prerequisite in [
             *((ref, True) for ref in record.prerequisites),
@@ -556,6 +721,7 @@ def read_catalog(directory: Path, strict: bool = False) -> Catalog:
                 continue
             edge = (record.slug, target) if is_prerequisite else (target, record.slug)
             edges.add(edge)
+            edge_sources.setdefault(edge, reference.where)
     if strict and warnings:
         raise MetadataError(
             f"{directory}: {len(warnings)} warnings, and --strict makes every "
@@ -570,6 +736,7 @@ def read_catalog(directory: Path, strict: bool = False) -> Catalog:
         warnings=warnings,
         source=str(directory),
         fingerprint=fingerprint(directory, files),
+        edge_sources=edge_sources,
     )
 
 

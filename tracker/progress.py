@@ -186,9 +186,17 @@ def parse_time(value: str | None, option: str = "--at") -> datetime | None:
             f"{option} {value!r} is not an ISO 8601 time. Use a form such as "
             "2026-09-19T10:21:00 or 2026-09-19T10:21:00+02:00."
         ) from None
-    if parsed.tzinfo is None:
-        parsed = parsed.astimezone()
-    parsed = parsed.astimezone(timezone.utc)
+    try:
+        if parsed.tzinfo is None:
+            parsed = parsed.astimezone()
+        parsed = parsed.astimezone(timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        # The time is valid where it was written but falls outside years
+        # 1-9999 once moved to UTC (or outside what the local clock covers).
+        raise InputError(
+            f"{option} {value!r} is not a valid time: in UTC it falls outside "
+            "the years 1 to 9999. Give a time within those years."
+        ) from None
     if parsed > utcnow():
         raise InputError(f"{option} {value!r} is in the future. Give a past time.")
     return parsed
@@ -431,6 +439,8 @@ def _record(
     for module in unique:
         view = views[module.slug]
         outcome = _decide(view, kind, completed)
+        if outcome.recorded and at is not None:
+            _check_backdated(connection, learner.id, module.id, view.slug, kind, at)
         if outcome.recorded:
             add_event(connection, learner.id, module.id, kind, when, now, source)
             recompute_progress(connection, learner.id, [module.id], now)
@@ -483,6 +493,53 @@ def _decide(view: ModuleView, kind: str, completed: set[str]) -> EventOutcome:
         True,
         f"Reset '{view.slug}' to not started; its history is kept.",
     )
+
+
+GERUNDS = {"started": "starting", "completed": "completing", "reset": "resetting"}
+
+
+def _check_backdated(
+    connection: Connection,
+    learner_id: int,
+    module_id: int,
+    slug: str,
+    kind: str,
+    at: datetime,
+) -> None:
+    """Reject an event dated before the module's latest one that changes nothing.
+
+    The state is folded in time order, so a later event can hide an earlier
+    one entirely. Imports and pushes keep such events, because they copy
+    history. A learner who records one by hand has made a mistake.
+    """
+    e = events.c
+    history = connection.execute(
+        select(e.kind, e.occurred_at)
+        .where(e.learner_id == learner_id, e.module_id == module_id)
+        .order_by(e.occurred_at, e.id)
+    ).all()
+    if not history or at >= history[-1].occurred_at:
+        return
+    before: ProgressState = (None, None, None)
+    for event_kind, occurred in history:
+        before = apply_event(before, event_kind, occurred)
+    after: ProgressState = (None, None, None)
+    merged = sorted([*history, (kind, at)], key=lambda event: event[1])
+    for event_kind, occurred in merged:
+        after = apply_event(after, event_kind, occurred)
+    if after != before:
+        return
+    latest_kind, latest_at = history[-1]
+    raise InputError(
+        f"'{slug}' was {latest_kind} at {_second(latest_at)}, after the time given "
+        f"({_second(at)}). Events apply in time order, so {GERUNDS[kind]} it at that "
+        "time would not change its state, and nothing was stored. Leave out --at "
+        f"to record it now, or give a time after {_second(latest_at)}."
+    )
+
+
+def _second(value: datetime) -> str:
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def lock_learner(executor: Executor, learner_id: int) -> None:
