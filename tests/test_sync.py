@@ -188,7 +188,20 @@ def test_sync_check_writes_nothing(run, upstream_catalog, tmp_path):
 def test_sync_reports_up_to_date(run):
     run("status")
     result = run("sync")
-    assert "already up to date, nothing changed" in result.stdout
+    assert result.stdout == "17 modules: already up to date, nothing changed.\n"
+
+
+def test_sync_summaries_count_in_words(run, tmp_path):
+    folder = tmp_path / "one"
+    (folder / "00_solo").mkdir(parents=True)
+    (folder / "00_solo" / "module.yaml").write_text("name: solo\n", encoding="utf-8")
+    assert run("sync", "--check", str(folder)).stdout == (
+        "1 module, 0 dependencies: valid.\n"
+    )
+    synced = run("sync", str(folder)).stdout
+    assert synced.startswith(f"Synced 1 module from {folder.resolve()}.\n")
+    bundled = run("sync").stdout
+    assert bundled.startswith("Synced 17 modules from the bundled catalog.\n")
 
 
 def test_bundled_catalog_resyncs_when_files_change(db_url, monkeypatch, tmp_path):

@@ -724,7 +724,8 @@ def read_catalog(directory: Path, strict: bool = False) -> Catalog:
             edge_sources.setdefault(edge, reference.where)
     if strict and warnings:
         raise MetadataError(
-            f"{directory}: {len(warnings)} warnings, and --strict makes every "
+            f"{directory}: {len(warnings)} "
+            f"{'warning' if len(warnings) == 1 else 'warnings'}, and --strict makes every "
             "warning an error.",
             problems=warnings,
         )
