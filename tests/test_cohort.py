@@ -138,6 +138,11 @@ def membership_snapshot(database) -> list[tuple]:
             "line 4: the display name '\\x1b[31mBen' contains control characters",
         ),
         (b"handle\nana\nb\x00en\n", "line 3: The learner handle 'b\\x00en'"),
+        (
+            b'handle,name\nana,Ana\nben,"Ben\ncy,Cy\n',
+            "line 3: a quoted cell that starts on this line is never closed.",
+        ),
+        (b'handle,name\nana,"Ana"x\n', "line 2: this line is not valid CSV"),
     ],
 )
 def test_bad_roster_writes_nothing(run, database, tmp_path, data, message):
@@ -152,6 +157,17 @@ def test_bad_roster_writes_nothing(run, database, tmp_path, data, message):
     assert len(result.stderr.splitlines()) == 1
     assert message in result.stderr
     assert membership_snapshot(database) == before
+
+
+def test_roster_with_only_a_header(run, database, tmp_path):
+    run("cohort", "create", "fall")
+    roster = tmp_path / "roster.csv"
+    roster.write_text("handle,display_name\n", encoding="utf-8")
+    result = run("cohort", "add", "fall", "--roster", str(roster), exit_code=2)
+    assert result.stderr == (
+        f"Error: The roster {str(roster)!r} has a header but no learner. Add one "
+        "line per learner below the header.\n"
+    )
 
 
 def test_roster_paths_that_cannot_be_read(run, database, tmp_path):

@@ -319,6 +319,9 @@ def test_skip_invalid_reports_every_row(run, database, tmp_path):
         ("e.jsonl", '{"user": "ana", "module": "setup"}\n', "line 1: the kind is missing."),
         ("e.jsonl", "[1]\n", "item 1: the item is not a JSON object."),
         ("e.jsonl", "{nope\n", "line 1: invalid JSON"),
+        ("e.csv", ('user,module,kind,time\nana,setup,started,2025-01-01T00:00:00Z\n'
+                   '"ana,tensor,completed,2025-01-02T00:00:00Z\n'),
+         "line 3: a quoted cell that starts on this line is never closed."),
     ],
 )  # fmt: skip
 def test_invalid_files(run, database, tmp_path, name, text, message):

@@ -9,7 +9,6 @@ twice stores each event once.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import uuid
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from .bulk import BATCH, batches, ensure_learners, insert_events, rebuild_progress
+from .csv_text import csv_problem, strict_reader
 from .db import Database, utcnow
 from .errors import InputError
 from .learners import current_handle, normalize_handle, resolve_module
@@ -350,11 +350,11 @@ def read_event_file(path: Path) -> Iterator[tuple[str, Record]]:
 
 
 def _csv_records(path: Path, text: str) -> Iterator[tuple[str, Record]]:
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = strict_reader(text)
     try:
         first = next(reader, None)
     except csv.Error as err:
-        raise InputError(f"{path}, line 1: invalid CSV header ({err}).") from None
+        raise InputError(f"{path}, line 1: {csv_problem(err)}") from None
     if first is None:
         return iter(())
     header = [restore_cell(cell).strip().lower() for cell in first]
@@ -376,7 +376,7 @@ def _csv_rows(reader: Any, header: list[str]) -> Iterator[tuple[str, Record]]:
         except StopIteration:
             return
         except csv.Error as err:
-            yield f"line {line}", {"_error": f"invalid CSV ({err})."}
+            yield f"line {line}", {"_error": csv_problem(err)}
             return
         if not any(cell.strip() for cell in row):
             continue

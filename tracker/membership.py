@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import difflib
-import io
 import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -14,6 +13,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from .bulk import batches, ensure_learners
+from .csv_text import csv_problem, strict_reader
 from .db import Database, utcnow
 from .errors import InputError, OperationError
 from .learners import check_length, insert_ignore, max_length, normalize_handle
@@ -151,20 +151,18 @@ def _roster_rows(source: Path) -> list[tuple[int, list[str]]]:
             f"{source}, line {line}: the roster is not UTF-8 text (byte "
             f"0x{data[err.start]:02x}). Save it as CSV with UTF-8 encoding."
         ) from None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        rows = list(reader)
-    except csv.Error as err:
-        raise InputError(
-            f"{source}, line {reader.line_num}: the roster is not valid CSV ({err})."
-        ) from None
-    if reader.line_num == len(rows):
-        return list(enumerate(rows, start=1))
-    # A quoted cell spans lines, so count the lines each record ends on.
-    reader = csv.reader(io.StringIO(text, newline=""))
-    ends = [(reader.line_num, row) for row in reader]
-    starts = [1] + [end + 1 for end, _ in ends[:-1]]
-    return [(start, row) for start, (_, row) in zip(starts, ends)]
+    reader = strict_reader(text)
+    rows: list[tuple[int, list[str]]] = []
+    start = 1  # A quoted cell may span lines, so a record starts after the last.
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return rows
+        except csv.Error as err:
+            raise InputError(f"{source}, line {start}: {csv_problem(err)}") from None
+        rows.append((start, row))
+        start = reader.line_num + 1
 
 
 def _first_column(columns: dict[str, int], names: tuple[str, ...]) -> int | None:
@@ -239,7 +237,13 @@ def add_members(
     """
     entries = [RosterEntry(normalize_handle(user)) for user in users or []]
     if roster is not None:
-        entries += read_roster(roster)
+        listed = read_roster(roster)
+        if not listed and not entries:
+            raise InputError(
+                f"The roster {str(roster)!r} has a header but no learner. Add one "
+                "line per learner below the header."
+            )
+        entries += listed
     if not entries:
         raise InputError("Name at least one learner, or give --roster FILE.")
     details = {
