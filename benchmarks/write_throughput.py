@@ -26,6 +26,7 @@ import statistics
 import sys
 import tempfile
 import time
+import traceback
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -65,16 +66,24 @@ class Run:
 
 
 def write(url: str, writer: int, events: int, ready, results) -> None:  # type: ignore[no-untyped-def]
-    """Record ``events`` events as learner ``writer``, then report the start and end."""
-    database = open_database(url)
-    handle = f"writer{writer}"
-    ready.wait()
-    started = time.time()
-    for index in range(events):
-        record_events(database, handle, ["tensor"], KINDS[index % len(KINDS)])
-    finished = time.time()
-    database.dispose()
-    results.put((started, finished))
+    """Record ``events`` events as learner ``writer``, then report the start and end.
+
+    A writer that fails reports its traceback instead, and breaks the barrier
+    so that the others stop waiting for it.
+    """
+    try:
+        database = open_database(url)
+        handle = f"writer{writer}"
+        ready.wait()
+        started = time.time()
+        for index in range(events):
+            record_events(database, handle, ["tensor"], KINDS[index % len(KINDS)])
+        finished = time.time()
+        database.dispose()
+        results.put((started, finished, None))
+    except BaseException:  # noqa: BLE001 - the parent reports every failure
+        ready.abort()
+        results.put((0.0, 0.0, traceback.format_exc()))
 
 
 def measure(url: str, writers: int, events: int) -> float:
@@ -91,11 +100,12 @@ def measure(url: str, writers: int, events: int) -> float:
     times = [results.get(timeout=3600) for _ in processes]
     for process in processes:
         process.join()
-        if process.exitcode != 0:
-            raise SystemExit(
-                f"A writer process failed with exit code {process.exitcode}."
-            )
-    return max(end for _, end in times) - min(start for start, _ in times)
+    errors = [error for _, _, error in times if error is not None]
+    if errors:
+        raise SystemExit(
+            f"{len(errors)} writer processes failed; the first:\n{errors[0]}"
+        )
+    return max(end for _, end, _ in times) - min(start for start, _, _ in times)
 
 
 def count_events(url: str) -> int:

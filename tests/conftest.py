@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import Pool
 
 from tracker.cli import cli
@@ -67,6 +68,21 @@ def _postgres_admin_url() -> str:
     return url
 
 
+# Many servers sort text by a language's rules (initdb takes the system locale,
+# such as en_US.UTF-8), not in the byte order SQLite uses. Test databases use
+# such a collation where the server has ICU (PostgreSQL 15 or newer built with
+# ICU), so that output that depends on the database's text order shows up.
+LINGUISTIC_DATABASE = "TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US'"
+
+
+def _create_database(admin: Engine, name: str) -> None:
+    with admin.connect() as connection:
+        try:
+            connection.execute(text(f'CREATE DATABASE "{name}" {LINGUISTIC_DATABASE}'))
+        except DBAPIError:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+
+
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """Create an empty PostgreSQL database for one test and drop it afterwards."""
@@ -74,8 +90,7 @@ def postgres_url() -> Iterator[str]:
     name = f"ttp_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        _create_database(admin, name)
         yield admin_url.set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as connection:

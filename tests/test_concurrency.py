@@ -5,21 +5,25 @@ from __future__ import annotations
 import multiprocessing
 import random
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 import traceback
 from collections import Counter, defaultdict
 
+from click.testing import CliRunner
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
+from tracker.cli import cli
 from tracker.db import open_database
 from tracker.errors import OperationError
 from tracker.models import Event, Learner, Module, Progress
 from tracker.progress import record_events
 
 WORKERS = 8
-STEPS = 300
+STEPS = 400
 KINDS = ("started", "completed", "reset")
 SHARED_LEARNERS = ("ana", "ben", "chloe", "dev")
 SHARED_MODULES = ("setup", "tensor", "activations")
@@ -211,6 +215,47 @@ def test_busy_database_exits_1(run, db_url, monkeypatch):
     assert count_events(db_url) == 1
     run("complete", "setup")
     assert count_events(db_url) == 2
+
+
+def test_busy_database_in_a_real_process(run, db_url, monkeypatch):
+    run("complete", "introduction")
+    monkeypatch.setenv("TT_PROGRESS_BUSY_TIMEOUT", "0.2")
+    release = hold_write_lock(db_url)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "tracker", "complete", "setup", "--db", db_url],
+            capture_output=True,
+            check=False,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        release()
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith("Error: The database is busy (")
+    assert "another process holds its lock. Try again in a moment." in result.stderr
+    assert "Traceback" not in result.stderr
+    assert count_events(db_url) == 1
+
+
+def test_table_lock_makes_reads_busy(postgres_url, monkeypatch):
+    # A schema change holds an ACCESS EXCLUSIVE lock, which blocks readers
+    # too. A read command waits TT_PROGRESS_BUSY_TIMEOUT for it.
+    runner = CliRunner()
+    runner.invoke(cli, ["complete", "introduction", "--db", postgres_url])
+    monkeypatch.setenv("TT_PROGRESS_BUSY_TIMEOUT", "0.2")
+    engine = create_engine(postgres_url)
+    with engine.connect() as connection:
+        connection.execute(text("LOCK TABLE progress IN ACCESS EXCLUSIVE MODE"))
+        result = runner.invoke(cli, ["status", "--db", postgres_url])
+        connection.rollback()
+    engine.dispose()
+    assert result.exit_code == 1
+    assert "The database is busy" in result.stderr
+    assert "Traceback" not in result.output
+    after = runner.invoke(cli, ["status", "--db", postgres_url])
+    assert "1/17 modules completed" in after.stdout
 
 
 def test_busy_timeout_must_be_a_number(run, monkeypatch):

@@ -8,16 +8,22 @@ ones stands for the next release, to test an upgrade of an existing database.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import sqlite3
+import subprocess
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import MetaData, create_engine, inspect, select, text
 from sqlalchemy.engine import Engine, make_url
 
 from tracker import db, migrate, paths
+from tracker.cli import cli
 from tracker.db import create_tracker_engine, open_database
 from tracker.errors import DatabaseError
 from tracker.models import Cohort, CohortMember, Learner
@@ -210,17 +216,106 @@ def test_sqlite_backup_before_upgrade(sqlite_url, tmp_path, monkeypatch):
     database.dispose()
     assert backups(sqlite_url) == []
     install_next_release(tmp_path, monkeypatch)
+    before = datetime.now(timezone.utc).replace(microsecond=0)
 
     open_database(sqlite_url).dispose()
 
+    after = datetime.now(timezone.utc)
     [copy] = backups(sqlite_url)
-    assert re.fullmatch(r"progress\.db\.\d{8}T\d{6}Z\.bak", copy.name)
+    match = re.fullmatch(r"progress\.db\.(\d{8}T\d{6}Z)\.bak", copy.name)
+    assert match is not None
+    stamp = datetime.strptime(match[1], "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+    assert before <= stamp <= after
     engine = create_engine(f"sqlite:///{copy}")
     assert migrate.current_revision(engine) == REVISIONS[-1]
     assert snapshot(engine) == rows
     engine.dispose()
     open_database(sqlite_url).dispose()
     assert len(backups(sqlite_url)) == 1
+
+
+@pytest.mark.parametrize("revision", REVISIONS[:-1])
+@pytest.mark.parametrize(
+    "command", [("status", "--json", "--user", "ada"), ("db", "upgrade")], ids=" ".join
+)
+def test_command_upgrades_older_revision(db_url, populated, revision, command):
+    rows, statuses = populated
+    engine = create_tracker_engine(db_url)
+    migrate.downgrade(engine, revision)
+    lower = snapshot(engine)
+    engine.dispose()
+
+    result = CliRunner().invoke(cli, [*command, "--db", db_url])
+
+    assert result.exit_code == 0, result.output
+    if command[0] == "status":
+        assert json.loads(result.stdout) == json.loads(statuses[0])
+    engine = create_tracker_engine(db_url)
+    assert migrate.current_revision(engine) == REVISIONS[-1]
+    assert snapshot(engine) == rows
+    engine.dispose()
+    if make_url(db_url).get_backend_name() != "sqlite":
+        return
+    [copy] = backups(db_url)
+    engine = create_engine(f"sqlite:///{copy}")
+    assert migrate.current_revision(engine) == revision
+    assert snapshot(engine) == lower
+    engine.dispose()
+
+
+@pytest.fixture
+def lockable_folder(tmp_path: Path) -> Iterator[Path]:
+    """Yield the test's folder, and make it writable again afterwards."""
+    yield tmp_path
+    if os.geteuid() == 0:
+        subprocess.run(["chattr", "-i", str(tmp_path)], check=False)
+    tmp_path.chmod(0o755)
+
+
+def lock_folder(folder: Path) -> None:
+    """Make ``folder`` refuse new files, even to root."""
+    if os.geteuid() != 0:
+        folder.chmod(0o555)
+        return
+    # Permission bits do not stop root, but the immutable attribute does.
+    try:
+        done = subprocess.run(
+            ["chattr", "+i", str(folder)], capture_output=True, check=False, text=True
+        )
+    except FileNotFoundError:
+        pytest.skip("chattr is not installed, and root ignores permission bits.")
+    if done.returncode != 0:
+        pytest.skip(f"chattr +i failed on this file system: {done.stderr.strip()}")
+
+
+def test_failed_backup_leaves_database_as_it_was(
+    sqlite_url, lockable_folder, monkeypatch
+):
+    path = Path(make_url(sqlite_url).database)
+    database = open_database(sqlite_url)
+    populate(database)
+    rows = snapshot(database.engine)
+    database.dispose()
+    install_next_release(lockable_folder, monkeypatch)
+    # An open connection keeps the -wal and -shm files, which SQLite must
+    # find beside the database to read it while the folder is locked.
+    keeper = sqlite3.connect(path)
+    keeper.execute("SELECT count(*) FROM events").fetchall()
+    lock_folder(lockable_folder)
+
+    result = CliRunner().invoke(cli, ["complete", "tensor", "--db", str(path)])
+
+    keeper.close()
+    assert isinstance(result.exception, SystemExit)
+    assert result.exit_code == 1
+    assert f"Cannot keep a copy of {path} as progress.db." in result.stderr
+    assert "so the database was left as it was." in result.stderr
+    assert f"allow writing in {lockable_folder}, then run" in result.stderr
+    assert backups(sqlite_url) == []
+    engine = create_tracker_engine(sqlite_url)
+    assert migrate.current_revision(engine) == REVISIONS[-1]
+    assert snapshot(engine) == rows
+    engine.dispose()
 
 
 def test_new_database_gets_no_backup(sqlite_url):

@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 # The newest Alembic revision in migrations/versions. A test checks that it
 # equals Alembic's head, so that opening a current database needs no Alembic.
-SCHEMA_HEAD = "0002"
+SCHEMA_HEAD = "0003"
 DEFAULT_BUSY_TIMEOUT = 30.0
 # PostgreSQL aborts a deadlock victim (SQLSTATE 40P01) and a transaction that
 # hit a serialization failure (40001). `Database.transaction` runs such a

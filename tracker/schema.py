@@ -50,6 +50,17 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=timezone.utc)
 
 
+def byte_order_string(length: int) -> String:
+    """Return a VARCHAR whose ORDER BY is byte order on both backends.
+
+    SQLite compares text byte by byte. PostgreSQL uses the database's
+    collation, often a language's rules (en_US.UTF-8 puts "ärger" before
+    "zoe"), so these columns take the "C" collation there. Names that tables
+    are sorted by use it, so output is the same from both backends.
+    """
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
+
+
 metadata = MetaData()
 
 
@@ -61,7 +72,7 @@ modules = Table(
     "modules",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("slug", String(64), nullable=False, unique=True),
+    Column("slug", byte_order_string(64), nullable=False, unique=True),
     Column("number", Integer),
     Column("title", String(200), nullable=False),
     Column("description", Text, nullable=False, default=""),
@@ -100,7 +111,7 @@ components = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     _module_fk("module_id", nullable=False),
-    Column("name", String(200), nullable=False),
+    Column("name", byte_order_string(200), nullable=False),
     Column("kind", String(64)),
     Column("description", Text),
     Column("position", Integer, nullable=False, default=0),
@@ -110,7 +121,7 @@ components = Table(
 module_aliases = Table(
     "module_aliases",
     metadata,
-    Column("alias", String(100), primary_key=True),
+    Column("alias", byte_order_string(100), primary_key=True),
     _module_fk("module_id", nullable=False),
 )
 
@@ -118,7 +129,7 @@ learners = Table(
     "learners",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("handle", String(200), nullable=False, unique=True),
+    Column("handle", byte_order_string(200), nullable=False, unique=True),
     Column("display_name", String(200)),
     Column("email", String(320)),
     Column("created_at", UTCDateTime, nullable=False),
@@ -128,7 +139,7 @@ cohorts = Table(
     "cohorts",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("name", String(200), nullable=False, unique=True),
+    Column("name", byte_order_string(200), nullable=False, unique=True),
     Column("created_at", UTCDateTime, nullable=False),
 )
 

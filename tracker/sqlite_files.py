@@ -3,6 +3,7 @@ and the dated backup copy kept before a schema upgrade."""
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
@@ -68,7 +69,9 @@ def backup_sqlite(path: Path) -> Path:
     """Copy a SQLite file beside itself, named with the UTC time, via the backup API.
 
     The name is ``<file>.<YYYYmmddTHHMMSSZ>.bak``; a second copy within the same
-    second gets ``-2``, ``-3`` and so on rather than replacing the first.
+    second gets ``-2``, ``-3`` and so on rather than replacing the first. A copy
+    that fails is removed and raises `DatabaseError`, so that the caller can
+    leave the database as it is.
     """
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     target = path.with_name(f"{path.name}.{stamp}.bak")
@@ -76,13 +79,26 @@ def backup_sqlite(path: Path) -> Path:
     while target.exists():
         target = path.with_name(f"{path.name}.{stamp}-{counter}.bak")
         counter += 1
-    source = sqlite3.connect(str(path))
     try:
-        destination = sqlite3.connect(str(target))
+        _copy_sqlite(path, target)
+    except (sqlite3.Error, OSError) as err:
+        with contextlib.suppress(OSError):
+            target.unlink(missing_ok=True)
+        raise DatabaseError(
+            f"Cannot keep a copy of {path} as {target.name} before upgrading its "
+            f"schema ({err}), so the database was left as it was. Make room or "
+            f"allow writing in {path.parent}, then run the command again."
+        ) from None
+    return target
+
+
+def _copy_sqlite(source_path: Path, target_path: Path) -> None:
+    source = sqlite3.connect(str(source_path))
+    try:
+        destination = sqlite3.connect(str(target_path))
         try:
             source.backup(destination)
         finally:
             destination.close()
     finally:
         source.close()
-    return target
