@@ -285,23 +285,15 @@ def test_times_come_back_in_utc(both_backends):
         assert '"time": "2026-09-04T09:07:08.090807+00:00"' in events
 
 
-# Two instants 450.0005 seconds apart, which PostgreSQL measures to the
-# microsecond and SQLite's julianday() to the millisecond.
+# Two instants 450.0005 seconds apart: a median measured to the millisecond
+# only would round to a different number of hours.
 SUB_MILLISECOND = [
     ("start", "introduction", "--user", "ada", "--at", "2026-09-01T10:00:00.000400Z"),
     ("complete", "introduction", "--user", "ada", "--at", "2026-09-01T10:07:30.0009Z"),
 ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the cohort median is measured with julianday() on SQLite, which "
-    "rounds each time to the millisecond",
-)
 def test_sub_millisecond_median_matches(sqlite_url, postgres_url):
-    # NOTE: tracker.cohort_sql.seconds_between rounds both ends to whole
-    # milliseconds on SQLite, so a median within a millisecond of a rounding
-    # boundary of median_hours differs between the backends.
     for url in (sqlite_url, postgres_url):
         for args in SUB_MILLISECOND:
             invoke(*args, "--db", url)

@@ -16,9 +16,11 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    Float,
     Select,
     Subquery,
     case,
+    cast,
     extract,
     func,
     literal,
@@ -150,8 +152,16 @@ def learner_rows(
 def seconds_between(dialect: str, start: Any, end: Any) -> ColumnElement[Any]:
     """Return an expression for the seconds from ``start`` to ``end``."""
     if dialect == "sqlite":
-        return (func.julianday(end) - func.julianday(start)) * 86400.0
+        # julianday() rounds to the millisecond, so take whole seconds from
+        # strftime('%s') and the microseconds from the stored text
+        # ("YYYY-MM-DD HH:MM:SS.ffffff"), as PostgreSQL measures them.
+        whole = func.strftime("%s", end) - func.strftime("%s", start)
+        return whole + (_fraction(end) - _fraction(start))
     return extract("epoch", end - start)
+
+
+def _fraction(column: Any) -> ColumnElement[Any]:
+    return cast(func.substr(column, 20), Float)
 
 
 def median_durations(
