@@ -143,6 +143,7 @@ def membership_snapshot(database) -> list[tuple]:
             "line 3: a quoted cell that starts on this line is never closed.",
         ),
         (b'handle,name\nana,"Ana"x\n', "line 2: this line is not valid CSV"),
+        (b"handle,Handle\nana,ben\n", "line 1: the roster header names 'handle' more"),
     ],
 )
 def test_bad_roster_writes_nothing(run, database, tmp_path, data, message):
@@ -354,8 +355,8 @@ BAD_DAYS = [
     (("--days", "-1"), "--days -1 is out of range"),
 ]
 BAD_FACTORS = [
-    (("--factor", "nan"), "--factor nan is not a number"),
-    (("--factor", "inf"), "--factor inf is not a number"),
+    (("--factor", "nan"), "--factor nan is not a finite number"),
+    (("--factor", "inf"), "--factor inf is not a finite number"),
     (("--factor", "0.5"), "--factor 0.5 is below 1"),
 ]
 

@@ -19,6 +19,7 @@ from tracker.exchange import export_table, neutralise
 from tracker.imports import event_uid, import_events, import_tito, restore_cell
 from tracker.membership import add_members, create_cohort
 from tracker.models import Event, Learner, Module, Progress
+from tracker.progress import record_events
 
 BOM = "\ufeff"
 HOSTILE = ["=1+2", "+sum(a1)", "-2", "@cmd", "'quoted", "ana"]
@@ -319,6 +320,8 @@ def test_skip_invalid_reports_every_row(run, database, tmp_path):
         ("e.jsonl", '{"user": "ana", "module": "setup"}\n', "line 1: the kind is missing."),
         ("e.jsonl", "[1]\n", "item 1: the item is not a JSON object."),
         ("e.jsonl", "{nope\n", "line 1: invalid JSON"),
+        ("e.csv", "user,user,module,kind,time\nx,y,tensor,completed,2025-01-01T00:00:00Z\n",
+         "line 1: the header names 'user' more than once."),
         ("e.csv", ('user,module,kind,time\nana,setup,started,2025-01-01T00:00:00Z\n'
                    '"ana,tensor,completed,2025-01-02T00:00:00Z\n'),
          "line 3: a quoted cell that starts on this line is never closed."),
@@ -686,3 +689,22 @@ def test_reused_uid_in_one_file(run, database, tmp_path, other):
         "event on line 2."
     )
     assert count(database, Event) == 0
+
+
+@pytest.mark.parametrize(
+    "command", [("export", "events"), ("cohort", "export", "--table", "events")]
+)
+def test_dash_output_is_standard_output(run, database, tmp_path, monkeypatch, command):
+    record_events(database, "ana", ["introduction"], "completed")
+    monkeypatch.chdir(tmp_path)
+    result = run(*command, "-o", "-")
+    assert result.stdout.startswith("uid,user,module,kind,time,source\n")
+    assert result.stderr == ""
+    assert not (tmp_path / "-").exists()
+
+
+def test_one_event_is_counted_in_words(run, database, tmp_path):
+    record_events(database, "ana", ["introduction"], "completed")
+    target = tmp_path / "events.csv"
+    result = run("export", "events", "-o", str(target))
+    assert result.stderr == f"Wrote 1 event to {target}\n"

@@ -340,12 +340,13 @@ def sync(directory: Path | None, check: bool, strict: bool, db_url: str | None) 
     DIRECTORY holds one sub-folder per module, each with a module.yaml.
     """
     from .catalog import BUNDLED, load_catalog, sync_catalog
+    from .render import count_of
 
     if check:
         catalog = load_catalog(directory, strict=strict)
         _print_warnings(catalog.warnings)
-        modules = _count(len(catalog.modules), "module")
-        edges = _count(len(catalog.edges), "dependency", "dependencies")
+        modules = count_of(len(catalog.modules), "module")
+        edges = count_of(len(catalog.edges), "dependency", "dependencies")
         click.echo(f"{modules}, {edges}: valid.")
         return
     # Validate before opening, so that an invalid folder writes nothing at all.
@@ -357,11 +358,11 @@ def sync(directory: Path | None, check: bool, strict: bool, db_url: str | None) 
         database.dispose()
     _print_warnings(report.warnings)
     if not report.changed:
-        modules = _count(report.modules, "module")
+        modules = count_of(report.modules, "module")
         click.echo(f"{modules}: already up to date, nothing changed.")
         return
     source = "the bundled catalog" if report.source == BUNDLED else report.source
-    click.echo(f"Synced {_count(report.modules, 'module')} from {source}.")
+    click.echo(f"Synced {count_of(report.modules, 'module')} from {source}.")
     for label, names in (
         ("added", report.added),
         ("updated", report.updated),
@@ -370,10 +371,6 @@ def sync(directory: Path | None, check: bool, strict: bool, db_url: str | None) 
     ):
         if names:
             click.echo(f"  {label}: {', '.join(names)}")
-
-
-def _count(number: int, singular: str, plural: str | None = None) -> str:
-    return f"{number} {singular if number == 1 else plural or singular + 's'}"
 
 
 def _print_warnings(warnings: list[str]) -> None:

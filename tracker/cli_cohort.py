@@ -213,7 +213,7 @@ def cohort_stuck(
     "--output",
     "-o",
     type=click.Path(path_type=Path),
-    help="File to write [default: standard output].",
+    help="File to write; - or none for standard output.",
 )
 @with_database(read_only=True)
 def cohort_export(
@@ -221,10 +221,12 @@ def cohort_export(
 ) -> None:
     """Export the learner table, the module table or the event log."""
     from .exchange import export_table
+    from .render import count_of
 
+    output = _file_or_stdout(output)
     count = export_table(database, table, fmt, output, _stdout(output), cohort)
     if output is not None:
-        click.echo(f"Wrote {count} rows to {output}", err=True)
+        click.echo(f"Wrote {count_of(count, 'row')} to {output}", err=True)
 
 
 @cohort_group.command("report", short_help="Write an HTML report.")
@@ -253,6 +255,11 @@ def cohort_report(cohort: str | None, output: Path, days: int, database: Any) ->
 
 def _stdout(output: Path | None) -> Any:
     return sys.stdout if output is None else None
+
+
+def _file_or_stdout(output: Path | None) -> Path | None:
+    """Return None, meaning standard output, for ``-o -``."""
+    return None if output is not None and str(output) == "-" else output
 
 
 @cli.group("import", short_help="Import progress from files.")
@@ -328,7 +335,7 @@ def export_group() -> None:
     "--output",
     "-o",
     type=click.Path(path_type=Path),
-    help="File to write [default: standard output].",
+    help="File to write; - or none for standard output.",
 )
 @with_database(read_only=True)
 def export_events(
@@ -336,10 +343,12 @@ def export_events(
 ) -> None:
     """Write the event log with uids, so that importing it elsewhere is exact."""
     from .exchange import export_table
+    from .render import count_of
 
+    output = _file_or_stdout(output)
     count = export_table(database, "events", fmt, output, _stdout(output), cohort)
     if output is not None:
-        click.echo(f"Wrote {count} events to {output}", err=True)
+        click.echo(f"Wrote {count_of(count, 'event')} to {output}", err=True)
 
 
 @chart.command("cohort", short_help="Heatmap of learners x modules.")

@@ -155,14 +155,16 @@ def _overview_text(result: dict[str, Any]) -> str:
 def _summary_lines(result: dict[str, Any]) -> list[str]:
     path = result["critical_path"]
     levels = result["levels"].values()
+    from .render import count_of
+
     counts = (
-        f"Curriculum: {result['total_modules']} modules, "
-        f"{result['total_components']} components, "
-        f"{result['total_dependencies']} dependencies"
+        f"Curriculum: {count_of(result['total_modules'], 'module')}, "
+        f"{count_of(result['total_components'], 'component')}, "
+        f"{count_of(result['total_dependencies'], 'dependency', 'dependencies')}"
     )
     critical = (
-        f"Critical path: {_hours(path['hours'])} over {len(path['modules'])} "
-        f"modules: {' -> '.join(path['modules'])}"
+        f"Critical path: {_hours(path['hours'])} over "
+        f"{count_of(len(path['modules']), 'module')}: {' -> '.join(path['modules'])}"
     )
     lines = [
         counts,

@@ -360,7 +360,7 @@ def stuck_learners(
         )
     if not math.isfinite(factor):
         raise InputError(
-            f"--factor {factor} is not a number. Give a factor of 1 or more."
+            f"--factor {factor} is not a finite number. Give a factor of 1 or more."
         )
     if factor < 1:
         raise InputError(f"--factor {factor:g} is below 1. Give a factor of 1 or more.")

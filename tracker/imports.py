@@ -358,6 +358,12 @@ def _csv_records(path: Path, text: str) -> Iterator[tuple[str, Record]]:
     if first is None:
         return iter(())
     header = [restore_cell(cell).strip().lower() for cell in first]
+    repeated = sorted({name for name in header if name and header.count(name) > 1})
+    if repeated:
+        raise InputError(
+            f"{path}, line 1: the header names {', '.join(map(repr, repeated))} more "
+            "than once. Keep one column of each name."
+        )
     missing = [column for column in REQUIRED_COLUMNS if column not in header]
     if missing:
         raise InputError(

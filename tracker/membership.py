@@ -116,6 +116,13 @@ def read_roster(path: str | Path) -> list[RosterEntry]:
     header = [
         cell.strip().lower().replace(" ", "_").replace("-", "_") for cell in first
     ]
+    repeated = sorted({name for name in header if name and header.count(name) > 1})
+    if repeated:
+        raise InputError(
+            f"{source}, line 1: the roster header names "
+            f"{', '.join(map(repr, repeated))} more than once. Keep one column of "
+            "each name."
+        )
     columns = {name: header.index(name) for name in header if name}
     handle_column = _first_column(columns, HANDLE_COLUMNS)
     if handle_column is None:

@@ -7,6 +7,12 @@ from typing import Any
 
 from .progress import LearnerStatus, ModuleView, NextSteps, next_steps
 
+
+def count_of(number: int, singular: str, plural: str | None = None) -> str:
+    """Return "1 module" or "2 modules": the number with the noun that fits it."""
+    return f"{number} {singular if number == 1 else plural or singular + 's'}"
+
+
 STATE_TEXT = {
     "completed": "completed",
     "in_progress": "in progress",
@@ -132,6 +138,7 @@ def next_text(steps: NextSteps) -> str:
     lines.append("")
     lines.append(
         f"Remaining {target}: {hours_range(left.low, left.high)} over "
-        f"{len(steps.remaining_modules)} modules" + _unestimated_note(left.unestimated)
+        f"{count_of(len(steps.remaining_modules), 'module')}"
+        + _unestimated_note(left.unestimated)
     )
     return "\n".join(lines)
