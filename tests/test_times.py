@@ -36,6 +36,16 @@ def test_time_outside_years_is_rejected(run, db_url, value):
     assert count_events(db_url) == 0
 
 
+@pytest.mark.parametrize("command", ["start", "complete"])
+def test_invalid_time_creates_no_database(run, tmp_path, command):
+    target = tmp_path / "new.db"
+    result = run(
+        command, "layers", "--at", "yesterday", "--db", str(target), exit_code=2
+    )
+    assert "--at 'yesterday'" in result.stderr
+    assert not target.exists()
+
+
 def test_import_time_outside_years(run, db_url, tmp_path):
     run("status")
     source = tmp_path / "events.csv"

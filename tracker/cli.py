@@ -9,6 +9,7 @@ import functools
 import json
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,24 @@ def user_option(function: Callable[..., Any]) -> Callable[..., Any]:
         envvar="TT_PROGRESS_USER",
         metavar="HANDLE",
         help="Learner handle [env TT_PROGRESS_USER; default: your login name].",
+    )(function)
+
+
+def _parse_at(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Any:
+    from .progress import parse_time
+
+    return parse_time(value)
+
+
+def at_option(function: Callable[..., Any]) -> Callable[..., Any]:
+    # The time is parsed while the options are read, before the database is
+    # opened, so an invalid --at creates no database file.
+    return click.option(
+        "--at",
+        "at",
+        metavar="TIME",
+        callback=_parse_at,
+        help="When it happened (ISO 8601; default now).",
     )(function)
 
 
@@ -138,38 +157,30 @@ def _print_outcomes(outcomes: list[Any]) -> None:
 
 @cli.command(short_help="Mark modules as started.")
 @click.argument("modules", nargs=-1, required=True)
-@click.option(
-    "--at", "at", metavar="TIME", help="When it happened (ISO 8601; default now)."
-)
+@at_option
 @user_option
 @with_database
 def start(
-    modules: tuple[str, ...], at: str | None, user: str | None, database: Any
+    modules: tuple[str, ...], at: datetime | None, user: str | None, database: Any
 ) -> None:
     """Mark MODULES as started (by name, alias, number or numbered name)."""
-    from .progress import parse_time, record_events
+    from .progress import record_events
 
-    _print_outcomes(
-        record_events(database, user, list(modules), "started", parse_time(at))
-    )
+    _print_outcomes(record_events(database, user, list(modules), "started", at))
 
 
 @cli.command(short_help="Mark modules as completed.")
 @click.argument("modules", nargs=-1, required=True)
-@click.option(
-    "--at", "at", metavar="TIME", help="When it happened (ISO 8601; default now)."
-)
+@at_option
 @user_option
 @with_database
 def complete(
-    modules: tuple[str, ...], at: str | None, user: str | None, database: Any
+    modules: tuple[str, ...], at: datetime | None, user: str | None, database: Any
 ) -> None:
     """Mark MODULES as completed (by name, alias, number or numbered name)."""
-    from .progress import parse_time, record_events
+    from .progress import record_events
 
-    _print_outcomes(
-        record_events(database, user, list(modules), "completed", parse_time(at))
-    )
+    _print_outcomes(record_events(database, user, list(modules), "completed", at))
 
 
 @cli.command(short_help="Reset a module to not started.")
