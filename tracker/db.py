@@ -270,6 +270,12 @@ def translate_error(err: SQLAlchemyError, url: str) -> DatabaseError:
     return DatabaseError(f"Database error on {display_url(url)}: {message}")
 
 
+def dialect_name(executor: Connection | Session) -> str:
+    """Return the backend name ("sqlite" or "postgresql") of a connection or session."""
+    bind = executor.get_bind() if hasattr(executor, "get_bind") else executor
+    return bind.dialect.name
+
+
 def lock_for_writers(connection: Connection | Session, name: str) -> None:
     """Make transactions that write the same whole-database part wait for each other.
 
@@ -278,8 +284,7 @@ def lock_for_writers(connection: Connection | Session, name: str) -> None:
     transaction already holds the database's only write lock (BEGIN IMMEDIATE),
     so nothing more is needed.
     """
-    bind = connection.get_bind() if hasattr(connection, "get_bind") else connection
-    if bind.dialect.name == "postgresql":
+    if dialect_name(connection) == "postgresql":
         connection.execute(
             text("SELECT pg_advisory_xact_lock(:key)"),
             {"key": ADVISORY_LOCK_KEYS[name]},
@@ -392,8 +397,8 @@ def schema_version(engine: Engine) -> tuple[str | None, bool]:
         tables = set(inspect(connection).get_table_names()) - {"alembic_version"}
         if tables:
             # Another process may have committed a new schema between the two
-            # reads; its tables and version arrive in one transaction, so a
-            # second read of the version tells a fresh schema from a foreign one.
+            # reads. Its tables and version arrive in one transaction, so a
+            # second read of the version separates a fresh schema from a foreign one.
             version = _read_version(connection)
         return version, bool(tables)
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Union
 
 from sqlalchemy import Row, Table, select
 
+from .db import dialect_name
 from .errors import InputError, UnknownModuleError
 from .schema import learners, module_aliases, modules
 
@@ -101,16 +102,11 @@ def ensure_learner(executor: Executor, handle: str, now: datetime) -> Row[Any]:
     return learner
 
 
-def _dialect_name(executor: Executor) -> str:
-    bind = executor.get_bind() if hasattr(executor, "get_bind") else executor
-    return bind.dialect.name
-
-
 def insert_ignore(executor: Executor, table: Table, rows: list[dict[str, Any]]) -> int:
     """Insert rows, skipping any that collide with a unique key; return how many went in."""
     if not rows:
         return 0
-    dialect = _dialect_name(executor)
+    dialect = dialect_name(executor)
     if dialect == "postgresql":
         from sqlalchemy.dialects import postgresql
 
