@@ -24,7 +24,7 @@ UPSTREAM = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
 
 @pytest.fixture(autouse=True)
 def app_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Point the application folder at a temporary one; no test sees the real home."""
+    """Point the application folder at a temporary one; no test reads or writes the real home."""
     home = tmp_path / "app-home"
     monkeypatch.setenv("TT_PROGRESS_HOME", str(home))
     monkeypatch.setenv("TT_PROGRESS_USER", "ada")

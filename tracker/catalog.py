@@ -41,7 +41,7 @@ _MODULE_FIELDS = (
 
 @dataclass
 class SyncReport:
-    """What a sync changed, or would change with ``check``."""
+    """The changes a sync made, or would make with ``check``."""
 
     source: str
     modules: int

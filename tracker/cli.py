@@ -348,7 +348,7 @@ def path(goal: str | None, as_json: bool, database: Any) -> None:
 def sync(directory: Path | None, check: bool, strict: bool, db_url: str | None) -> None:
     """Sync DIRECTORY (default: the bundled TinyTorch catalog) into the database.
 
-    DIRECTORY holds one sub-folder per module, each with a module.yaml.
+    DIRECTORY contains one sub-folder per module, each with a module.yaml.
     """
     from .catalog import BUNDLED, load_catalog, sync_catalog
     from .render import count_of

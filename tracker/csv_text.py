@@ -1,4 +1,4 @@
-"""Strict CSV reading, with error messages that say how to fix the file."""
+"""Strict CSV reading, with error messages that explain how to fix the file."""
 
 from __future__ import annotations
 

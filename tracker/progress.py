@@ -156,7 +156,7 @@ class NextSteps:
 
 @dataclass
 class EventOutcome:
-    """What one requested change did: ``recorded`` is False when nothing changed."""
+    """The outcome of one requested change. ``recorded`` is False when nothing changed."""
 
     module: str
     kind: str
